@@ -1,0 +1,290 @@
+"""The ``quizzer`` command line.
+
+Heavy modules load inside the commands that need them: ``quizzer --help``,
+``--version`` and ``check`` never import SQLModel or Textual (a test proves it).
+User errors end with a one-line message and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from quizzer import __version__
+
+__all__ = ["cli", "main"]
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    from quizzer.text import safe_text
+
+    click.echo(click.style("error: ", fg="red", bold=True) + safe_text(message), err=True)
+    sys.exit(code)
+
+
+def _open(ctx: click.Context) -> Any:
+    """Open the collection named by ``--db`` (or the default one)."""
+    from quizzer.collection import Collection
+
+    return Collection.open(ctx.obj.get("db"))
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h",
+                                                                                   "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="quizzer")
+@click.option("--db", metavar="PATH|URL", envvar="QUIZZER_DB",
+              help="Database file or SQLAlchemy URL (default: the user data folder; "
+                   "env QUIZZER_DB).")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """quizzer: study plain-text YAML decks with FSRS spaced repetition.
+
+    Run without a command to import the bundled decks (and the folders in the config's
+    deck_dirs) and list your decks.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    if ctx.invoked_subcommand is None:
+        col = _open(ctx)
+        report = col.import_default_decks()
+        _print_problems(report.problems)
+        _print_decks(col.decks())
+        click.echo("\nThe study app arrives with the TUI; meanwhile `quizzer --help` lists "
+                   "what you can do.")
+
+
+# -- check ---------------------------------------------------------------------------
+@cli.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]),
+              default="text", show_default=True,
+              help="text for people, github for GitHub Actions annotations, json for tools.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
+def check(paths: tuple[Path, ...], strict: bool, fmt: str, quiet: bool) -> None:
+    """Check deck files (or folders of them) and report every problem.
+
+    Exits 0 when clean, 1 when there are errors (or warnings with --strict), 2 on
+    usage errors.
+    """
+    from quizzer.deck.loader import find_deck_files, read_deck
+
+    files = errors = warnings = 0
+    records: list[dict[str, Any]] = []
+    for file in find_deck_files(paths):
+        files += 1
+        result = read_deck(file)
+        for problem in result.problems:
+            is_error = problem.is_error or strict
+            errors += is_error
+            warnings += not is_error
+            if fmt == "github":
+                click.echo(problem.github() if problem.is_error or not strict else
+                           problem.github().replace("::warning", "::error", 1))
+            elif fmt == "json":
+                records.append({"path": problem.path, "line": problem.line, "col": problem.col,
+                                "severity": "error" if is_error else "warning",
+                                "code": problem.code, "message": problem.message})
+            else:
+                text = problem.format()
+                color = "red" if is_error else "yellow"
+                label = f"{problem.severity.value}:"
+                if is_error and not problem.is_error:
+                    text = text.replace(": warning: ", ": error: ", 1)
+                    label = "error:"
+                click.echo(text.replace(f" {label} ", " " + click.style(label, fg=color,
+                                                                         bold=True) + " ", 1))
+    if fmt == "json":
+        click.echo(json.dumps({"files": files, "errors": errors, "warnings": warnings,
+                               "problems": records}, ensure_ascii=False, indent=2))
+    elif not quiet and fmt == "text":
+        if files == 0:
+            click.echo("no deck files (*.yaml, *.yml) found", err=True)
+        summary = f"{files} file{'s' if files != 1 else ''} checked: {errors} error" \
+                  f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        click.echo(summary, err=bool(errors))
+    sys.exit(1 if errors else 0)
+
+
+# -- import --------------------------------------------------------------------------
+def _print_problems(problems: list[Any]) -> None:
+    for problem in problems:
+        if problem.is_error:
+            click.echo(problem.format(), err=True)
+
+
+def _print_decks(decks: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from quizzer.text import safe_text
+
+    table = Table(title="Decks", title_justify="left")
+    table.add_column("deck")
+    table.add_column("title")
+    table.add_column("cards", justify="right")
+    table.add_column("retired", justify="right")
+    for deck in decks:
+        table.add_row(Text(safe_text(deck.slug)), Text(safe_text(deck.title)), str(deck.cards),
+                      str(deck.retired or ""))
+    if not decks:
+        click.echo("No decks yet. Import some with `quizzer import PATH`, or write one with "
+                   "`quizzer new my-deck.yaml`.")
+        return
+    Console(highlight=False).print(table)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--relink", is_flag=True,
+              help="Carry review history over to edited id-less cards that look alike.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[Path, ...], relink: bool, as_json: bool) -> None:
+    """Import deck files or folders into the collection.
+
+    The database is made to match the files in one transaction. Cards removed from a
+    file are retired (their history is kept) and come back with it if they return.
+    """
+    from quizzer.text import safe_text
+
+    col = _open(ctx)
+    report = col.import_decks(paths, relink=relink)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        sys.exit(1 if report.errors else 0)
+    _print_problems(report.problems)
+    for f in report.files:
+        if f.status == "error":
+            click.echo(f"{safe_text(f.path)}: not imported (see the errors above); the "
+                       "database keeps its last good version", err=True)
+            continue
+        if f.status == "unchanged":
+            continue
+        parts = [f"{n} {name}" for name in ("added", "updated", "retired", "restored")
+                 if (n := getattr(f, name))]
+        verb = "removed from disk" if f.status == "removed" else ", ".join(parts) or "no changes"
+        click.echo(f"{safe_text(f.path)} ({safe_text(f.deck or '?')}): {verb}")
+    for c in report.relinked:
+        click.echo(f"relinked {c.old_key} → {c.new_key} in {safe_text(c.deck)}: "
+                   f"{safe_text(_short(c.new_prompt))!r} keeps {c.reviews} review(s)")
+    if report.candidates:
+        click.echo("\nThese edited cards look like retired cards that have history:")
+        for c in report.candidates:
+            click.echo(f"  {safe_text(c.deck)}: {c.old_key} {safe_text(_short(c.old_prompt))!r}"
+                       f" ({c.reviews} reviews) → {c.new_key} "
+                       f"{safe_text(_short(c.new_prompt))!r} [{c.similarity:.0%} alike]")
+        click.echo("Carry their history over with `quizzer import --relink PATH`, or one by "
+                   "one with `quizzer relink DECK OLD NEW`.")
+    totals = ", ".join(f"{report.total(n)} {n}" for n in
+                       ("added", "updated", "unchanged", "retired", "restored"))
+    click.echo(f"{len(report.files)} file(s): {totals}")
+    sys.exit(1 if report.errors else 0)
+
+
+def _short(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cli.command()
+@click.argument("deck")
+@click.argument("old")
+@click.argument("new")
+@click.pass_context
+def relink(ctx: click.Context, deck: str, old: str, new: str) -> None:
+    """Carry the review history of retired card OLD over to card NEW in DECK.
+
+    OLD and NEW are card keys, as `quizzer import` prints them (an id, or # and a hash).
+    """
+    from quizzer.importer import RelinkError
+
+    col = _open(ctx)
+    try:
+        col.relink(deck, old, new)
+    except RelinkError as exc:
+        _fail(str(exc))
+    click.echo(f"relinked {old} → {new} in {deck}")
+
+
+@cli.command()
+@click.pass_context
+def decks(ctx: click.Context) -> None:
+    """List the decks in the collection."""
+    _print_decks(_open(ctx).decks())
+
+
+# -- authoring -----------------------------------------------------------------------
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to a file instead of printing it.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the deck format (for editor completion)."""
+    from quizzer.deck.spec import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_new(output, text, overwrite=True)
+    click.echo(f"wrote {output}")
+
+
+def _write_new(path: Path, text: str, overwrite: bool) -> None:
+    import os
+    import tempfile
+
+    if path.exists() and not overwrite:
+        _fail(f"{path} already exists; choose another name or pass --force")
+    if not path.parent.is_dir():
+        _fail(f"the folder {path.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(path: Path, force: bool) -> None:
+    """Write a commented starter deck to PATH (it passes `quizzer check`)."""
+    from quizzer.deck.starter import starter_deck
+
+    _write_new(path, starter_deck(path.name), overwrite=force)
+    click.echo(f"wrote {path}; edit it, then run `quizzer check {path}`")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``quizzer`` console script."""
+    from quizzer.config import ConfigError
+    from quizzer.errors import QuizzerError
+
+    try:
+        cli.main(args=argv, prog_name="quizzer", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (QuizzerError, ConfigError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

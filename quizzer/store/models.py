@@ -1,0 +1,141 @@
+"""The tables: decks, their source files, cards with their FSRS state, reviews, settings.
+
+These SQLModel classes are the schema's source of truth; the migrations in
+``quizzer/store/migrations`` create exactly this (a test compares the two). They are
+used inside the store and the services only: the UI gets plain data, never these rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from quizzer.store.types import UTCDateTime
+
+__all__ = ["Card", "CardState", "Deck", "DeckSource", "Review", "Setting"]
+
+
+class CardState:
+    """Values of :attr:`Card.state`. 1–3 are fsrs's own ``State`` values."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+def _utc(**kw: Any) -> Any:
+    nullable = kw.pop("nullable", True)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kw))
+
+
+class Deck(SQLModel, table=True):
+    """A deck, identified by the ``deck:`` slug of its file."""
+
+    __tablename__ = "decks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    title: str
+    description: str | None = None
+    source: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class DeckSource(SQLModel, table=True):
+    """The file a deck was last imported from, and its content hash (for fast re-import)."""
+
+    __tablename__ = "deck_sources"
+
+    path: str = Field(primary_key=True)
+    deck_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("decks.id", ondelete="CASCADE"), unique=True,
+                         nullable=False)
+    )
+    content_hash: str
+    size: int
+    mtime_ns: int = Field(sa_column=Column(BigInteger, nullable=False))
+    imported_at: datetime = _utc(nullable=False)
+
+
+class Card(SQLModel, table=True):
+    """One schedulable card and its FSRS memory state.
+
+    ``key`` is the card's identity in its deck (see :mod:`quizzer.deck.identity`).
+    A card removed from its file gets ``retired_at`` instead of being deleted, so its
+    history survives and comes back with it.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("deck_id", "key", name="uq_cards_deck_key"),
+        Index("ix_cards_deck_note", "deck_id", "note_key"),
+        Index("ix_cards_due", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str
+    note_key: str
+    sibling: str = ""
+    type: str
+    position: int
+    line: int
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    content_hash: str
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    retired_at: datetime | None = _utc()
+    # FSRS memory state (py-fsrs's Card), plus counters and flags
+    state: int = CardState.NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = _utc()
+    last_review: datetime | None = _utc()
+    reps: int = 0
+    lapses: int = 0
+    suspended: bool = False
+    buried_until: datetime | None = _utc()
+    leech: bool = False
+
+
+class Review(SQLModel, table=True):
+    """One answer. ``state_before`` holds the card's state just before it, for undo and
+    replay."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_card_time", "card_id", "reviewed_at"),
+        Index("ix_reviews_time", "reviewed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False)
+    )
+    reviewed_at: datetime = _utc(nullable=False)
+    rating: int
+    suggested_rating: int | None = None
+    duration_ms: int = 0
+    response: Any | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    correct: bool | None = None
+    mode: str = "scheduled"
+    state_before: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Setting(SQLModel, table=True):
+    """A setting: ``scope`` is ``""`` for the collection or a deck slug."""
+
+    __tablename__ = "settings"
+
+    scope: str = Field(default="", primary_key=True)
+    key: str = Field(primary_key=True)
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
