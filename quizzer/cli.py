@@ -18,6 +18,7 @@ from quizzer import __version__
 
 __all__ = ["cli", "main"]
 
+
 def _fail(message: str, code: int = 1) -> NoReturn:
     from quizzer.text import safe_text
 
@@ -32,12 +33,14 @@ def _open(ctx: click.Context) -> Any:
     return Collection.open(ctx.obj.get("db"))
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h",
-                                                                                   "--help"]})
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="quizzer")
-@click.option("--db", metavar="PATH|URL", envvar="QUIZZER_DB",
-              help="Database file or SQLAlchemy URL (default: the user data folder; "
-                   "env QUIZZER_DB).")
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    envvar="QUIZZER_DB",
+    help="Database file or SQLAlchemy URL (default: the user data folder; env QUIZZER_DB).",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """quizzer: study plain-text YAML decks with FSRS spaced repetition.
@@ -52,18 +55,26 @@ def cli(ctx: click.Context, db: str | None) -> None:
         report = col.import_default_decks()
         _print_problems(report.problems)
         _print_decks(col.decks())
-        click.echo("\nThe study app arrives with the TUI; meanwhile `quizzer --help` lists "
-                   "what you can do.")
+        click.echo(
+            "\nThe study app arrives with the TUI; meanwhile `quizzer --help` lists "
+            "what you can do."
+        )
 
 
 # -- check ---------------------------------------------------------------------------
 @cli.command()
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True, path_type=Path)
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]),
-              default="text", show_default=True,
-              help="text for people, github for GitHub Actions annotations, json for tools.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, github for GitHub Actions annotations, json for tools.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, no summary.")
 def check(paths: tuple[Path, ...], strict: bool, fmt: str, quiet: bool) -> None:
     """Check deck files (or folders of them) and report every problem.
@@ -83,12 +94,22 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, quiet: bool) -> None:
             errors += is_error
             warnings += not is_error
             if fmt == "github":
-                click.echo(problem.github() if problem.is_error or not strict else
-                           problem.github().replace("::warning", "::error", 1))
+                click.echo(
+                    problem.github()
+                    if problem.is_error or not strict
+                    else problem.github().replace("::warning", "::error", 1)
+                )
             elif fmt == "json":
-                records.append({"path": problem.path, "line": problem.line, "col": problem.col,
-                                "severity": "error" if is_error else "warning",
-                                "code": problem.code, "message": problem.message})
+                records.append(
+                    {
+                        "path": problem.path,
+                        "line": problem.line,
+                        "col": problem.col,
+                        "severity": "error" if is_error else "warning",
+                        "code": problem.code,
+                        "message": problem.message,
+                    }
+                )
             else:
                 text = problem.format()
                 color = "red" if is_error else "yellow"
@@ -96,16 +117,26 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, quiet: bool) -> None:
                 if is_error and not problem.is_error:
                     text = text.replace(": warning: ", ": error: ", 1)
                     label = "error:"
-                click.echo(text.replace(f" {label} ", " " + click.style(label, fg=color,
-                                                                         bold=True) + " ", 1))
+                click.echo(
+                    text.replace(
+                        f" {label} ", " " + click.style(label, fg=color, bold=True) + " ", 1
+                    )
+                )
     if fmt == "json":
-        click.echo(json.dumps({"files": files, "errors": errors, "warnings": warnings,
-                               "problems": records}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"files": files, "errors": errors, "warnings": warnings, "problems": records},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif not quiet and fmt == "text":
         if files == 0:
             click.echo("no deck files (*.yaml, *.yml) found", err=True)
-        summary = f"{files} file{'s' if files != 1 else ''} checked: {errors} error" \
-                  f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        summary = (
+            f"{files} file{'s' if files != 1 else ''} checked: {errors} error"
+            f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        )
         click.echo(summary, err=bool(errors))
     sys.exit(1 if errors else 0)
 
@@ -130,19 +161,28 @@ def _print_decks(decks: list[Any]) -> None:
     table.add_column("cards", justify="right")
     table.add_column("retired", justify="right")
     for deck in decks:
-        table.add_row(Text(safe_text(deck.slug)), Text(safe_text(deck.title)), str(deck.cards),
-                      str(deck.retired or ""))
+        table.add_row(
+            Text(safe_text(deck.slug)),
+            Text(safe_text(deck.title)),
+            str(deck.cards),
+            str(deck.retired or ""),
+        )
     if not decks:
-        click.echo("No decks yet. Import some with `quizzer import PATH`, or write one with "
-                   "`quizzer new my-deck.yaml`.")
+        click.echo(
+            "No decks yet. Import some with `quizzer import PATH`, or write one with "
+            "`quizzer new my-deck.yaml`."
+        )
         return
     Console(highlight=False).print(table)
 
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--relink", is_flag=True,
-              help="Carry review history over to edited id-less cards that look alike.")
+@click.option(
+    "--relink",
+    is_flag=True,
+    help="Carry review history over to edited id-less cards that look alike.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def import_(ctx: click.Context, paths: tuple[Path, ...], relink: bool, as_json: bool) -> None:
@@ -161,28 +201,41 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], relink: bool, as_json: 
     _print_problems(report.problems)
     for f in report.files:
         if f.status == "error":
-            click.echo(f"{safe_text(f.path)}: not imported (see the errors above); the "
-                       "database keeps its last good version", err=True)
+            click.echo(
+                f"{safe_text(f.path)}: not imported (see the errors above); the "
+                "database keeps its last good version",
+                err=True,
+            )
             continue
         if f.status == "unchanged":
             continue
-        parts = [f"{n} {name}" for name in ("added", "updated", "retired", "restored")
-                 if (n := getattr(f, name))]
+        parts = [
+            f"{n} {name}"
+            for name in ("added", "updated", "retired", "restored")
+            if (n := getattr(f, name))
+        ]
         verb = "removed from disk" if f.status == "removed" else ", ".join(parts) or "no changes"
         click.echo(f"{safe_text(f.path)} ({safe_text(f.deck or '?')}): {verb}")
     for c in report.relinked:
-        click.echo(f"relinked {c.old_key} → {c.new_key} in {safe_text(c.deck)}: "
-                   f"{safe_text(_short(c.new_prompt))!r} keeps {c.reviews} review(s)")
+        click.echo(
+            f"relinked {c.old_key} → {c.new_key} in {safe_text(c.deck)}: "
+            f"{safe_text(_short(c.new_prompt))!r} keeps {c.reviews} review(s)"
+        )
     if report.candidates:
         click.echo("\nThese edited cards look like retired cards that have history:")
         for c in report.candidates:
-            click.echo(f"  {safe_text(c.deck)}: {c.old_key} {safe_text(_short(c.old_prompt))!r}"
-                       f" ({c.reviews} reviews) → {c.new_key} "
-                       f"{safe_text(_short(c.new_prompt))!r} [{c.similarity:.0%} alike]")
-        click.echo("Carry their history over with `quizzer import --relink PATH`, or one by "
-                   "one with `quizzer relink DECK OLD NEW`.")
-    totals = ", ".join(f"{report.total(n)} {n}" for n in
-                       ("added", "updated", "unchanged", "retired", "restored"))
+            click.echo(
+                f"  {safe_text(c.deck)}: {c.old_key} {safe_text(_short(c.old_prompt))!r}"
+                f" ({c.reviews} reviews) → {c.new_key} "
+                f"{safe_text(_short(c.new_prompt))!r} [{c.similarity:.0%} alike]"
+            )
+        click.echo(
+            "Carry their history over with `quizzer import --relink PATH`, or one by "
+            "one with `quizzer relink DECK OLD NEW`."
+        )
+    totals = ", ".join(
+        f"{report.total(n)} {n}" for n in ("added", "updated", "unchanged", "retired", "restored")
+    )
     click.echo(f"{len(report.files)} file(s): {totals}")
     sys.exit(1 if report.errors else 0)
 
@@ -221,8 +274,12 @@ def decks(ctx: click.Context) -> None:
 
 # -- authoring -----------------------------------------------------------------------
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the schema to a file instead of printing it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to a file instead of printing it.",
+)
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the deck format (for editor completion)."""
     from quizzer.deck.spec import json_schema

@@ -59,8 +59,9 @@ class Collection:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
-                    raise StoreError(f"cannot create the data folder {path.parent}: "
-                                     f"{exc.strerror}") from exc
+                    raise StoreError(
+                        f"cannot create the data folder {path.parent}: {exc.strerror}"
+                    ) from exc
             elif not path.parent.is_dir():
                 raise StoreError(f"cannot open {path}: the folder {path.parent} does not exist")
         from quizzer.store.schema import ensure_schema
@@ -75,13 +76,22 @@ class Collection:
     def __enter__(self) -> Collection:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     # -- decks ---------------------------------------------------------------------
-    def import_decks(self, paths: Iterable[str | os.PathLike[str]], *, relink: bool = False,
-                     now: datetime | None = None):  # -> ImportReport
+    def import_decks(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        relink: bool = False,
+        now: datetime | None = None,
+    ):  # -> ImportReport
         """Make the database match the deck files at ``paths`` (one transaction).
 
         See :func:`quizzer.importer.import_decks`.
@@ -99,8 +109,7 @@ class Collection:
         folders += [d for d in load_config().deck_dirs if d.is_dir()]
         return self.import_decks([f for f in folders if f.is_dir()], now=now)
 
-    def relink(self, deck: str, old_key: str, new_key: str,
-               now: datetime | None = None) -> None:
+    def relink(self, deck: str, old_key: str, new_key: str, now: datetime | None = None) -> None:
         """Carry retired note ``old_key``'s history over to note ``new_key`` in ``deck``."""
         from quizzer.importer import relink
 
@@ -110,18 +119,21 @@ class Collection:
         """Every deck, with its file and card counts, ordered by title."""
         from sqlalchemy import case, func, select
 
-        from quizzer.store.models import Card, Deck, DeckSource
+        from quizzer.store.models import cards_t, deck_sources_t, decks_t
 
         with self.store.read() as session:
             rows = session.execute(
                 select(
-                    Deck.slug, Deck.title, Deck.description, DeckSource.path,
-                    func.count(Card.id).filter(Card.retired_at.is_(None)),  # type: ignore[union-attr]
-                    func.sum(case((Card.retired_at.is_not(None), 1), else_=0)),  # type: ignore[union-attr]
+                    decks_t.c.slug,
+                    decks_t.c.title,
+                    decks_t.c.description,
+                    deck_sources_t.c.path,
+                    func.count(cards_t.c.id).filter(cards_t.c.retired_at.is_(None)),
+                    func.sum(case((cards_t.c.retired_at.is_not(None), 1), else_=0)),
                 )
-                .outerjoin(DeckSource, DeckSource.deck_id == Deck.id)
-                .outerjoin(Card, Card.deck_id == Deck.id)
-                .group_by(Deck.id, DeckSource.path)
-                .order_by(Deck.title)
+                .outerjoin(deck_sources_t, deck_sources_t.c.deck_id == decks_t.c.id)
+                .outerjoin(cards_t, cards_t.c.deck_id == decks_t.c.id)
+                .group_by(decks_t.c.id, deck_sources_t.c.path)
+                .order_by(decks_t.c.title)
             ).all()
         return [DeckInfo(r[0], r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in rows]

@@ -60,8 +60,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"{file}: {exc}") from exc
     unknown = sorted(set(data) - _KNOWN)
     if unknown:
-        raise ConfigError(f"{file}: unknown setting {unknown[0]!r}; known: "
-                          f"{', '.join(sorted(_KNOWN))}")
+        raise ConfigError(
+            f"{file}: unknown setting {unknown[0]!r}; known: {', '.join(sorted(_KNOWN))}"
+        )
     url = data.get("database_url")
     if url is not None and not isinstance(url, str):
         raise ConfigError(f"{file}: database_url must be a string")
@@ -72,6 +73,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         from sqlalchemy.engine import make_url
 
         if make_url(url).password:
-            raise ConfigError(f"{file}: database_url must not contain a password; use "
-                              "~/.pgpass or the PGPASSWORD environment variable")
+            raise ConfigError(
+                f"{file}: database_url must not contain a password; use "
+                "~/.pgpass or the PGPASSWORD environment variable"
+            )
     return Config(file, url or None, tuple(Path(d).expanduser() for d in dirs), data)

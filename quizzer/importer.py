@@ -29,7 +29,7 @@ from quizzer.deck.loader import find_deck_files, parse_deck_bytes
 from quizzer.deck.model import DeckSpec
 from quizzer.deck.problems import Problem
 from quizzer.store.db import Store
-from quizzer.store.models import Card, Deck, DeckSource, Review
+from quizzer.store.models import Card, cards_t, deck_sources_t, decks_t, reviews_t
 
 __all__ = ["ImportReport", "RelinkCandidate", "RelinkError", "import_decks", "relink"]
 
@@ -97,12 +97,18 @@ class ImportReport:
         """A JSON-ready form (used by ``quizzer import --json``)."""
         names = ("added", "updated", "unchanged", "retired", "restored")
         return {
-            "summary": {n: self.total(n) for n in names} | {"relinked": len(self.relinked),
-                                                             "errors": len(self.errors)},
+            "summary": {n: self.total(n) for n in names}
+            | {"relinked": len(self.relinked), "errors": len(self.errors)},
             "files": [asdict(f) for f in self.files],
             "problems": [
-                {"path": p.path, "line": p.line, "col": p.col, "severity": p.severity.value,
-                 "code": p.code, "message": p.message}
+                {
+                    "path": p.path,
+                    "line": p.line,
+                    "col": p.col,
+                    "severity": p.severity.value,
+                    "code": p.code,
+                    "message": p.message,
+                }
                 for p in self.problems
             ],
             "relink_candidates": [asdict(c) for c in self.candidates],
@@ -131,22 +137,33 @@ def _prompt(data: dict[str, Any]) -> str:
 def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datetime) -> int:
     """Write one parsed deck; return its deck id."""
     spec = parsed.deck
-    deck_row = session.execute(select(Deck.id).where(Deck.slug == spec.id)).first()
-    values = {"title": spec.title, "description": spec.description, "source": spec.source,
-              "tags": list(spec.tags), "updated_at": now}
+    deck_row = session.execute(select(decks_t.c.id).where(decks_t.c.slug == spec.id)).first()
+    values = {
+        "title": spec.title,
+        "description": spec.description,
+        "source": spec.source,
+        "tags": list(spec.tags),
+        "updated_at": now,
+    }
     if deck_row is None:
         deck_id = session.execute(
-            insert(Deck).values(slug=spec.id, created_at=now, **values).returning(Deck.id)
+            insert(decks_t).values(slug=spec.id, created_at=now, **values).returning(decks_t.c.id)
         ).scalar_one()
     else:
         deck_id = deck_row[0]
-        session.execute(update(Deck).where(Deck.id == deck_id).values(**values))
+        session.execute(update(decks_t).where(decks_t.c.id == deck_id).values(**values))
 
     existing = {
         row.key: row
         for row in session.execute(
-            select(Card.id, Card.key, Card.content_hash, Card.retired_at, Card.position,
-                   Card.line).where(Card.deck_id == deck_id)
+            select(
+                cards_t.c.id,
+                cards_t.c.key,
+                cards_t.c.content_hash,
+                cards_t.c.retired_at,
+                cards_t.c.position,
+                cards_t.c.line,
+            ).where(cards_t.c.deck_id == deck_id)
         )
     }
     inserts: list[dict[str, Any]] = []
@@ -156,13 +173,26 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
         seen.add(card.key)
         row = existing.get(card.key)
         if row is None:
-            inserts.append({
-                "deck_id": deck_id, "key": card.key, "note_key": card.note_key,
-                "sibling": card.sibling, "type": card.type, "position": card.position,
-                "line": card.line, "data": card.data, "content_hash": card.content_hash,
-                "created_at": now, "updated_at": now, "state": 0, "reps": 0, "lapses": 0,
-                "suspended": False, "leech": False,
-            })
+            inserts.append(
+                {
+                    "deck_id": deck_id,
+                    "key": card.key,
+                    "note_key": card.note_key,
+                    "sibling": card.sibling,
+                    "type": card.type,
+                    "position": card.position,
+                    "line": card.line,
+                    "data": card.data,
+                    "content_hash": card.content_hash,
+                    "created_at": now,
+                    "updated_at": now,
+                    "state": 0,
+                    "reps": 0,
+                    "lapses": 0,
+                    "suspended": False,
+                    "leech": False,
+                }
+            )
             report.added += 1
             continue
         change: dict[str, Any] = {}
@@ -174,8 +204,9 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
         else:
             report.unchanged += 1
         if row.content_hash != card.content_hash:
-            change.update(data=card.data, content_hash=card.content_hash, type=card.type,
-                          updated_at=now)
+            change.update(
+                data=card.data, content_hash=card.content_hash, type=card.type, updated_at=now
+            )
         if row.position != card.position or row.line != card.line:
             change.update(position=card.position, line=card.line)
         if change:
@@ -184,7 +215,7 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
     gone = [row.id for key, row in existing.items() if key not in seen and row.retired_at is None]
     report.retired += len(gone)
     if inserts:
-        session.execute(insert(Card), inserts)
+        session.execute(insert(cards_t), inserts)
     # Bulk UPDATE by primary key, one batch per distinct set of changed columns.
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for change in updates:
@@ -193,24 +224,42 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
         session.execute(update(Card), batch)
     if gone:
         for start in range(0, len(gone), 500):
-            session.execute(update(Card).where(Card.id.in_(gone[start:start + 500]))
-                            .values(retired_at=now, updated_at=now))
+            session.execute(
+                update(cards_t)
+                .where(cards_t.c.id.in_(gone[start : start + 500]))
+                .values(retired_at=now, updated_at=now)
+            )
     # One file per deck: the deck now comes from this path.
-    session.execute(delete(DeckSource).where(DeckSource.deck_id == deck_id,
-                                             DeckSource.path != parsed.path))
-    source_values = {"deck_id": deck_id, "content_hash": parsed.digest, "size": parsed.size,
-                     "mtime_ns": parsed.mtime_ns, "imported_at": now}
-    if session.get(DeckSource, parsed.path) is None:
-        session.execute(insert(DeckSource).values(path=parsed.path, **source_values))
+    session.execute(
+        delete(deck_sources_t).where(
+            deck_sources_t.c.deck_id == deck_id, deck_sources_t.c.path != parsed.path
+        )
+    )
+    source_values = {
+        "deck_id": deck_id,
+        "content_hash": parsed.digest,
+        "size": parsed.size,
+        "mtime_ns": parsed.mtime_ns,
+        "imported_at": now,
+    }
+    known = session.execute(
+        select(deck_sources_t.c.path).where(deck_sources_t.c.path == parsed.path)
+    ).first()
+    if known is None:
+        session.execute(insert(deck_sources_t).values(path=parsed.path, **source_values))
     else:
-        session.execute(update(DeckSource).where(DeckSource.path == parsed.path)
-                        .values(**source_values))
+        session.execute(
+            update(deck_sources_t)
+            .where(deck_sources_t.c.path == parsed.path)
+            .values(**source_values)
+        )
     return int(deck_id)
 
 
 def _retire_deck(session: Session, deck_id: int, now: datetime) -> int:
     result = session.execute(
-        update(Card).where(Card.deck_id == deck_id, Card.retired_at.is_(None))  # type: ignore[union-attr]
+        update(cards_t)
+        .where(cards_t.c.deck_id == deck_id, cards_t.c.retired_at.is_(None))
         .values(retired_at=now, updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -223,30 +272,42 @@ def find_candidates(session: Session, deck_ids: Iterable[int]) -> list[RelinkCan
     ids = list(deck_ids)
     if not ids:
         return []
-    has_reviews = exists().where(Review.card_id == Card.id)
+    has_reviews = exists().where(reviews_t.c.card_id == cards_t.c.id)
     retired = session.execute(
-        select(Card.deck_id, Card.note_key, Card.type, Card.data, Deck.slug)
-        .join(Deck, Deck.id == Card.deck_id)
-        .where(Card.deck_id.in_(ids), Card.retired_at.is_not(None),  # type: ignore[union-attr]
-               Card.note_key.startswith("#"), has_reviews)
+        select(
+            cards_t.c.deck_id, cards_t.c.note_key, cards_t.c.type, cards_t.c.data, decks_t.c.slug
+        )
+        .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+        .where(
+            cards_t.c.deck_id.in_(ids),
+            cards_t.c.retired_at.is_not(None),
+            cards_t.c.note_key.startswith("#"),
+            has_reviews,
+        )
     ).all()
     if not retired:
         return []
     old_notes: dict[tuple[int, str], tuple[str, str, str]] = {}
     for row in retired:
-        old_notes.setdefault((row.deck_id, row.note_key), (row.type, _prompt(row.data),
-                                                           row.slug))
-    review_counts = dict(session.execute(
-        select(Card.note_key, func.count(Review.id)).join(Review, Review.card_id == Card.id)
-        .where(Card.deck_id.in_({d for d, _ in old_notes}),
-               Card.note_key.in_({k for _, k in old_notes}))
-        .group_by(Card.note_key)
-    ).tuples().all())
+        old_notes.setdefault((row.deck_id, row.note_key), (row.type, _prompt(row.data), row.slug))
+    review_counts = dict(
+        session.execute(
+            select(cards_t.c.note_key, func.count(reviews_t.c.id))
+            .join(reviews_t, reviews_t.c.card_id == cards_t.c.id)
+            .where(
+                cards_t.c.deck_id.in_({d for d, _ in old_notes}),
+                cards_t.c.note_key.in_({k for _, k in old_notes}),
+            )
+            .group_by(cards_t.c.note_key)
+        ).all()
+    )
     fresh = session.execute(
-        select(Card.deck_id, Card.note_key, Card.type, Card.data)
-        .where(Card.deck_id.in_({d for d, _ in old_notes}),
-               Card.retired_at.is_(None),  # type: ignore[union-attr]
-               Card.note_key.startswith("#"), ~has_reviews)
+        select(cards_t.c.deck_id, cards_t.c.note_key, cards_t.c.type, cards_t.c.data).where(
+            cards_t.c.deck_id.in_({d for d, _ in old_notes}),
+            cards_t.c.retired_at.is_(None),
+            cards_t.c.note_key.startswith("#"),
+            ~has_reviews,
+        )
     ).all()
     new_notes: dict[tuple[int, str], tuple[str, str]] = {}
     for row in fresh:
@@ -268,22 +329,40 @@ def find_candidates(session: Session, deck_ids: Iterable[int]) -> list[RelinkCan
             continue
         used_old.add(old)
         used_new.add(new)
-        out.append(RelinkCandidate(old_notes[old][2], old[1], new[1], old_notes[old][1],
-                                   new_notes[new][1], round(score, 3),
-                                   int(review_counts.get(old[1], 0))))
+        out.append(
+            RelinkCandidate(
+                old_notes[old][2],
+                old[1],
+                new[1],
+                old_notes[old][1],
+                new_notes[new][1],
+                round(score, 3),
+                int(review_counts.get(old[1], 0)),
+            )
+        )
     return out
 
 
-def _apply_relink(session: Session, deck_id: int, old_key: str, new_key: str,
-                  now: datetime) -> None:
+def _apply_relink(
+    session: Session, deck_id: int, old_key: str, new_key: str, now: datetime
+) -> None:
     old_cards = session.execute(
-        select(Card.id, Card.sibling, Card.retired_at)
-        .where(Card.deck_id == deck_id, Card.note_key == old_key)
+        select(cards_t.c.id, cards_t.c.sibling, cards_t.c.retired_at).where(
+            cards_t.c.deck_id == deck_id, cards_t.c.note_key == old_key
+        )
     ).all()
     new_cards = session.execute(
-        select(Card.id, Card.sibling, Card.key, Card.type, Card.position, Card.line, Card.data,
-               Card.content_hash, Card.retired_at)
-        .where(Card.deck_id == deck_id, Card.note_key == new_key)
+        select(
+            cards_t.c.id,
+            cards_t.c.sibling,
+            cards_t.c.key,
+            cards_t.c.type,
+            cards_t.c.position,
+            cards_t.c.line,
+            cards_t.c.data,
+            cards_t.c.content_hash,
+            cards_t.c.retired_at,
+        ).where(cards_t.c.deck_id == deck_id, cards_t.c.note_key == new_key)
     ).all()
     if not old_cards:
         raise RelinkError(f"no card '{old_key}' in this deck")
@@ -292,30 +371,46 @@ def _apply_relink(session: Session, deck_id: int, old_key: str, new_key: str,
     if old_key == new_key:
         raise RelinkError("OLD and NEW are the same card")
     if any(c.retired_at is None for c in old_cards):
-        raise RelinkError(f"'{old_key}' is still in its deck file; only a retired card's "
-                          "history can be carried over")
+        raise RelinkError(
+            f"'{old_key}' is still in its deck file; only a retired card's "
+            "history can be carried over"
+        )
     if any(c.retired_at is not None for c in new_cards):
         raise RelinkError(f"'{new_key}' is retired; relink onto a card that is in the file")
     new_ids = [c.id for c in new_cards]
-    count = session.execute(select(func.count(Review.id))
-                            .where(Review.card_id.in_(new_ids))).scalar_one()
+    count = session.execute(
+        select(func.count(reviews_t.c.id)).where(reviews_t.c.card_id.in_(new_ids))
+    ).scalar_one()
     if count:
-        raise RelinkError(f"'{new_key}' already has {count} review(s); relinking would mix "
-                          "two histories")
+        raise RelinkError(
+            f"'{new_key}' already has {count} review(s); relinking would mix two histories"
+        )
     old_by_sibling = {c.sibling: c for c in old_cards}
     for card in new_cards:
         old = old_by_sibling.get(card.sibling)
         if old is None:
             continue  # a sibling the old note never had stays as it is
-        session.execute(delete(Card).where(Card.id == card.id))
-        session.execute(update(Card).where(Card.id == old.id).values(
-            key=card.key, note_key=new_key, type=card.type, position=card.position,
-            line=card.line, data=card.data, content_hash=card.content_hash,
-            retired_at=None, updated_at=now))
+        session.execute(delete(cards_t).where(cards_t.c.id == card.id))
+        session.execute(
+            update(cards_t)
+            .where(cards_t.c.id == old.id)
+            .values(
+                key=card.key,
+                note_key=new_key,
+                type=card.type,
+                position=card.position,
+                line=card.line,
+                data=card.data,
+                content_hash=card.content_hash,
+                retired_at=None,
+                updated_at=now,
+            )
+        )
 
 
-def relink(store: Store, deck: str, old_key: str, new_key: str,
-           now: datetime | None = None) -> None:
+def relink(
+    store: Store, deck: str, old_key: str, new_key: str, now: datetime | None = None
+) -> None:
     """Carry the history of retired note ``old_key`` over to note ``new_key``.
 
     Raises:
@@ -324,7 +419,7 @@ def relink(store: Store, deck: str, old_key: str, new_key: str,
     """
     now = now or datetime.now(UTC)
     with store.write() as session:
-        deck_id = session.execute(select(Deck.id).where(Deck.slug == deck)).scalar()
+        deck_id = session.execute(select(decks_t.c.id).where(decks_t.c.slug == deck)).scalar()
         if deck_id is None:
             raise RelinkError(f"no deck '{deck}'")
         _apply_relink(session, deck_id, old_key, new_key, now)
@@ -354,10 +449,17 @@ def import_decks(
     paths = list(paths)
     folders = [Path(p).absolute() for p in paths if Path(p).is_dir()]
     with store.read() as session:
-        known = {row.path: row for row in session.execute(
-            select(DeckSource.path, DeckSource.content_hash, DeckSource.deck_id, Deck.slug)
-            .join(Deck, Deck.id == DeckSource.deck_id)
-        )}
+        known = {
+            row.path: row
+            for row in session.execute(
+                select(
+                    deck_sources_t.c.path,
+                    deck_sources_t.c.content_hash,
+                    deck_sources_t.c.deck_id,
+                    decks_t.c.slug,
+                ).join(decks_t, decks_t.c.id == deck_sources_t.c.deck_id)
+            )
+        }
     parsed: list[_Parsed] = []
     unchanged: list[tuple[FileReport, int]] = []
     slugs: dict[str, str] = {}
@@ -373,9 +475,15 @@ def import_decks(
             data = file.read_bytes() if stat.st_size <= (16 << 20) + 1 else b""
         except OSError as exc:
             file_report.status = "error"
-            reason = "no such file" if isinstance(exc, FileNotFoundError) else (
-                "is a folder, not a deck file" if isinstance(exc, IsADirectoryError)
-                else f"cannot read: {exc.strerror}")
+            reason = (
+                "no such file"
+                if isinstance(exc, FileNotFoundError)
+                else (
+                    "is a folder, not a deck file"
+                    if isinstance(exc, IsADirectoryError)
+                    else f"cannot read: {exc.strerror}"
+                )
+            )
             report.problems.append(Problem(shown, 0, 0, reason, "io"))
             continue
         digest = _digest(data) if data else ""
@@ -385,9 +493,15 @@ def import_decks(
             file_report.deck = previous.slug
             if previous.slug in slugs:
                 file_report.status = "error"
-                report.problems.append(Problem(shown, 0, 0, f"deck id '{previous.slug}' is "
-                                               f"also used by {slugs[previous.slug]}",
-                                               "duplicate-deck"))
+                report.problems.append(
+                    Problem(
+                        shown,
+                        0,
+                        0,
+                        f"deck id '{previous.slug}' is also used by {slugs[previous.slug]}",
+                        "duplicate-deck",
+                    )
+                )
                 continue
             slugs[previous.slug] = shown
             unchanged.append((file_report, previous.deck_id))
@@ -403,17 +517,26 @@ def import_decks(
         file_report.deck = result.deck.id
         if result.deck.id in slugs:
             file_report.status = "error"
-            report.problems.append(Problem(shown, 0, 0, f"deck id '{result.deck.id}' is also "
-                                           f"used by {slugs[result.deck.id]}",
-                                           "duplicate-deck"))
+            report.problems.append(
+                Problem(
+                    shown,
+                    0,
+                    0,
+                    f"deck id '{result.deck.id}' is also used by {slugs[result.deck.id]}",
+                    "duplicate-deck",
+                )
+            )
             continue
         slugs[result.deck.id] = shown
-        parsed.append(_Parsed(absolute, digest, stat.st_size, stat.st_mtime_ns, result.deck,
-                              file_report))
+        parsed.append(
+            _Parsed(absolute, digest, stat.st_size, stat.st_mtime_ns, result.deck, file_report)
+        )
 
-    vanished = [row for path, row in known.items()
-                if path not in found and _folder_of(Path(path), folders)
-                and row.slug not in slugs]
+    vanished = [
+        row
+        for path, row in known.items()
+        if path not in found and _folder_of(Path(path), folders) and row.slug not in slugs
+    ]
     with store.write() as session:
         touched: list[int] = []
         for item in parsed:
@@ -421,24 +544,28 @@ def import_decks(
         for row in vanished:
             removed = FileReport(row.path, row.slug, "removed")
             removed.retired = _retire_deck(session, row.deck_id, now)
-            session.execute(delete(DeckSource).where(DeckSource.path == row.path))
+            session.execute(delete(deck_sources_t).where(deck_sources_t.c.path == row.path))
             report.files.append(removed)
         if unchanged:
-            counts = dict(session.execute(
-                select(Card.deck_id, func.count(Card.id))
-                .where(Card.deck_id.in_([d for _, d in unchanged]),
-                       Card.retired_at.is_(None))  # type: ignore[union-attr]
-                .group_by(Card.deck_id)
-            ).tuples().all())
+            counts = dict(
+                session.execute(
+                    select(cards_t.c.deck_id, func.count(cards_t.c.id))
+                    .where(
+                        cards_t.c.deck_id.in_([d for _, d in unchanged]),
+                        cards_t.c.retired_at.is_(None),
+                    )
+                    .group_by(cards_t.c.deck_id)
+                ).all()
+            )
             for file_report, deck_id in unchanged:
                 file_report.unchanged = int(counts.get(deck_id, 0))
         scope = touched + [d for _, d in unchanged]
         report.candidates = find_candidates(session, scope)
         if relink_similar and report.candidates:
-            slug_ids = dict(session.execute(select(Deck.slug, Deck.id)).tuples().all())
+            slug_ids = dict(session.execute(select(decks_t.c.slug, decks_t.c.id)).all())
             for candidate in report.candidates:
-                _apply_relink(session, slug_ids[candidate.deck], candidate.old_key,
-                              candidate.new_key, now)
+                _apply_relink(
+                    session, slug_ids[candidate.deck], candidate.old_key, candidate.new_key, now
+                )
             report.relinked, report.candidates = report.candidates, []
     return report
-

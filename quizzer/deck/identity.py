@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["content_hash", "expand", "hashed_key", "normalize_prompt", "similarity"]
 
 _PUNCT_CATEGORIES = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"})
-_translate_cache: dict[int, str | None] = {}
+_FOLDED_SYMBOLS = frozenset("{}<>|=+*~^`")
 
 
 def normalize_prompt(text: str) -> str:
@@ -36,9 +36,11 @@ def normalize_prompt(text: str) -> str:
     for char in text:
         if char.isalnum():
             out.append(char)
-        elif char.isspace():
-            out.append(" ")
-        elif unicodedata.category(char) in _PUNCT_CATEGORIES or char in "{}<>|=+*~^`":
+        elif (
+            char.isspace()
+            or char in _FOLDED_SYMBOLS
+            or unicodedata.category(char) in _PUNCT_CATEGORIES
+        ):
             out.append(" ")
         else:
             out.append(char)
@@ -94,8 +96,9 @@ def expand(deck: DeckSpec) -> list[StudyCard]:
         data.update(_common(deck, note))
         key = note.key if not sibling else f"{note.key}/{sibling}"
         cards.append(
-            StudyCard(key, note.key, sibling, note.type, position, note.line, data,
-                      content_hash(data))
+            StudyCard(
+                key, note.key, sibling, note.type, position, note.line, data, content_hash(data)
+            )
         )
         position += 1
 

@@ -60,11 +60,19 @@ def lint_deck(source: SourceText, deck: DeckSpec) -> list[Problem]:
 
     for note in deck.notes:
         if note.id is None:
-            warn(note.line, note.col, "card has no 'id'; editing its prompt will start its "
-                 "history over", "missing-id")
+            warn(
+                note.line,
+                note.col,
+                "card has no 'id'; editing its prompt will start its history over",
+                "missing-id",
+            )
         if len(note.prompt) > LONG_PROMPT:
-            warn(note.line, note.col, f"prompt is {len(note.prompt):,} characters long; keep "
-                 "one fact per card", "long-prompt")
+            warn(
+                note.line,
+                note.col,
+                f"prompt is {len(note.prompt):,} characters long; keep one fact per card",
+                "long-prompt",
+            )
         if note.type == "choice":
             answers = note.fields["answers"]
             for choice in note.fields["choices"]:
@@ -73,12 +81,21 @@ def lint_deck(source: SourceText, deck: DeckSpec) -> list[Problem]:
                 folded = choice.casefold()
                 for answer in answers:
                     if answer.casefold() in folded:
-                        warn(note.line, note.col, f"wrong option '{choice}' contains the "
-                             f"answer '{answer}', which gives it away", "giveaway-option")
+                        warn(
+                            note.line,
+                            note.col,
+                            f"wrong option '{choice}' contains the "
+                            f"answer '{answer}', which gives it away",
+                            "giveaway-option",
+                        )
                         break
     for i, j in _near_duplicates(deck):
         a, b = deck.notes[i], deck.notes[j]
-        warn(b.line, b.col, f"prompt is nearly identical to the card at line {a.line}",
-             "near-duplicate")
+        warn(
+            b.line,
+            b.col,
+            f"prompt is nearly identical to the card at line {a.line}",
+            "near-duplicate",
+        )
     warnings.sort(key=lambda p: (p.line, p.col))
     return warnings

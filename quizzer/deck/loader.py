@@ -62,8 +62,9 @@ def parse_deck_bytes(path: str, data: bytes, lint: bool = True) -> DeckResult:
             problems += lint_deck(source, deck)
         return DeckResult(path, deck, sorted(problems, key=_order))
     except RecursionError:  # pragma: no cover - the reader bounds nesting itself
-        return DeckResult(path, None, [Problem(path, 0, 0, "the file is nested too deeply",
-                                               "too-deep")])
+        return DeckResult(
+            path, None, [Problem(path, 0, 0, "the file is nested too deeply", "too-deep")]
+        )
 
 
 def _order(problem: Problem) -> tuple[int, int]:
@@ -79,19 +80,27 @@ def read_deck(path: str | os.PathLike[str], lint: bool = True) -> DeckResult:
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
-            return DeckResult(shown, None, [Problem(
-                shown, 0, 0, f"file is {size / 1048576:.1f} MiB; the limit is 16 MiB",
-                "file-too-large")])
+            return DeckResult(
+                shown,
+                None,
+                [
+                    Problem(
+                        shown,
+                        0,
+                        0,
+                        f"file is {size / 1048576:.1f} MiB; the limit is 16 MiB",
+                        "file-too-large",
+                    )
+                ],
+            )
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return DeckResult(shown, None, [Problem(shown, 0, 0, "no such file", "io")])
     except IsADirectoryError:
-        return DeckResult(shown, None, [Problem(shown, 0, 0, "is a folder, not a deck file",
-                                                "io")])
+        return DeckResult(shown, None, [Problem(shown, 0, 0, "is a folder, not a deck file", "io")])
     except OSError as exc:
-        return DeckResult(shown, None, [Problem(shown, 0, 0, f"cannot read: {exc.strerror}",
-                                                "io")])
+        return DeckResult(shown, None, [Problem(shown, 0, 0, f"cannot read: {exc.strerror}", "io")])
     return parse_deck_bytes(shown, data, lint=lint)
 
 
@@ -112,11 +121,12 @@ def find_deck_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = []
+            found: list[Path] = []
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(
-                    Path(root, name) for name in files
+                    Path(root, name)
+                    for name in files
                     if name.endswith(DECK_SUFFIXES) and not name.startswith(".")
                 )
             yield from sorted(found)

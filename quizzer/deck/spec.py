@@ -118,8 +118,9 @@ TYPE_FIELDS: dict[str, tuple[Field, ...]] = {
     ),
     "choice": (
         Field("question", "text", "The question (Markdown).", required=True),
-        Field("choices", "texts", "The options, 2 or more, all different.", min_items=2,
-              required=True),
+        Field(
+            "choices", "texts", "The options, 2 or more, all different.", min_items=2, required=True
+        ),
         Field("answer", "text", "The one right option, written exactly as in `choices`."),
         Field(
             "answers",
@@ -153,8 +154,13 @@ TYPE_FIELDS: dict[str, tuple[Field, ...]] = {
     ),
     "order": (
         Field("question", "text", "The instruction (Markdown).", required=True),
-        Field("items", "texts", "The items in their correct order; shown shuffled.",
-              min_items=2, required=True),
+        Field(
+            "items",
+            "texts",
+            "The items in their correct order; shown shuffled.",
+            min_items=2,
+            required=True,
+        ),
     ),
 }
 
@@ -203,8 +209,8 @@ def _card_schema(card_type: str) -> dict[str, Any]:
     props = {name: _field_schema(f) for name, f in fields.items()}
     props["type"] = {
         "const": card_type,
-        "description": f"Card type: {card_type}." + (" May be omitted." if card_type == "basic"
-                                                      else ""),
+        "description": f"Card type: {card_type}."
+        + (" May be omitted." if card_type == "basic" else ""),
     }
     required = [name for name, f in fields.items() if f.required]
     if card_type != "basic":

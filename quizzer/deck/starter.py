@@ -7,7 +7,7 @@ import re
 
 __all__ = ["starter_deck"]
 
-_TEMPLATE = '''\
+_TEMPLATE = """\
 # yaml-language-server: $schema={schema}
 # A quizzer deck: one file is one deck. Check it with:  quizzer check {filename}
 # The full reference is docs/deck-format.md; `quizzer schema` prints the JSON Schema.
@@ -54,7 +54,7 @@ cards:
     question: Put these planets in order from the Sun.
     items: [Mercury, Venus, Earth, Mars]
     explain: Mercury is closest to the Sun, then Venus, Earth and Mars.
-'''
+"""
 
 
 def starter_deck(filename: str, schema: str = "deck.schema.json") -> str:

@@ -35,8 +35,13 @@ _CARD_ID = re.compile(CARD_ID_PATTERN)
 _TAG = re.compile(TAG_PATTERN)
 _DECK_FIELDS = {f.name: f for f in DECK_FIELDS}
 _CARD_FIELDS = {t: card_fields(t) for t in CARD_TYPES}
-_PROMPT_FIELD = {"basic": "front", "choice": "question", "typed": "question",
-                 "cloze": "text", "order": "question"}
+_PROMPT_FIELD = {
+    "basic": "front",
+    "choice": "question",
+    "typed": "question",
+    "cloze": "text",
+    "order": "question",
+}
 _MISSING = object()
 
 
@@ -122,8 +127,9 @@ class _Checker:
             if type(node) is Scalar and node.plain and node.value.lower() in ("true", "false"):
                 return node.value.lower() == "true"
             shown = node.value if type(node) is Scalar else _kind(node)
-            self.error(node, f"'{name}' must be true or false; found '{_short(shown)}'",
-                       "wrong-type")
+            self.error(
+                node, f"'{name}' must be true or false; found '{_short(shown)}'", "wrong-type"
+            )
             return _MISSING
         if kind in ("number", "int"):
             raw = node.value if type(node) is Scalar else None
@@ -136,12 +142,14 @@ class _Checker:
             except ValueError:
                 shown = raw if raw is not None else _kind(node)
                 want = "the number 1" if kind == "int" else "a number of 0 or more"
-                self.error(node, f"'{name}' must be {want}; found '{_short(shown)}'",
-                           "wrong-type")
+                self.error(node, f"'{name}' must be {want}; found '{_short(shown)}'", "wrong-type")
                 return _MISSING
             if kind == "int" and number != 1:
-                self.error(node, f"unsupported deck format {number}; this quizzer reads "
-                           "format 1", "bad-format")
+                self.error(
+                    node,
+                    f"unsupported deck format {number}; this quizzer reads format 1",
+                    "bad-format",
+                )
                 return _MISSING
             return number
         # lists
@@ -158,8 +166,9 @@ class _Checker:
                 if tag is None:
                     continue
                 if not _TAG.match(tag):
-                    self.error(item, f"tag '{_short(tag)}' may not contain spaces or commas",
-                               "bad-tag")
+                    self.error(
+                        item, f"tag '{_short(tag)}' may not contain spaces or commas", "bad-tag"
+                    )
                     continue
                 tags.append(tag)
             return tuple(tags)
@@ -169,8 +178,11 @@ class _Checker:
             if text is not None:
                 values.append(text.strip())
         if len(node.items) < spec.min_items:
-            self.error(node, f"'{name}' needs at least {spec.min_items} item"
-                       f"{'s' if spec.min_items > 1 else ''}", "too-few")
+            self.error(
+                node,
+                f"'{name}' needs at least {spec.min_items} item{'s' if spec.min_items > 1 else ''}",
+                "too-few",
+            )
             return _MISSING
         if len(values) != len(node.items):
             return _MISSING
@@ -183,8 +195,9 @@ class _Checker:
         return values
 
     # -- mappings -----------------------------------------------------------------
-    def unknown(self, key: Scalar, allowed: dict[str, Field], where: str,
-                card_type: str | None = None) -> None:
+    def unknown(
+        self, key: Scalar, allowed: dict[str, Field], where: str, card_type: str | None = None
+    ) -> None:
         name = key.value
         if card_type is not None:
             owners = [t for t in CARD_TYPES if t != card_type and name in TYPE_FIELDS_BY_NAME[t]]
@@ -200,8 +213,14 @@ class _Checker:
         hint = f"; did you mean '{close[0]}'?" if close else ""
         self.error(key, f"unknown field '{_short(name)}' in {where}{hint}", "unknown-field")
 
-    def fields(self, node: Map, allowed: dict[str, Field], where: str,
-               card_type: str | None = None, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    def fields(
+        self,
+        node: Map,
+        allowed: dict[str, Field],
+        where: str,
+        card_type: str | None = None,
+        skip: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in node.pairs:
             name = key.value
@@ -223,8 +242,9 @@ TYPE_FIELDS_BY_NAME = {t: {f.name for f in TYPE_FIELDS[t]} for t in CARD_TYPES}
 def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpec | None:
     if type(node) is not Map:
         if not node.bad:
-            ck.error(node, f"each card must be a mapping of fields, not {_kind(node)}",
-                     "wrong-type")
+            ck.error(
+                node, f"each card must be a mapping of fields, not {_kind(node)}", "wrong-type"
+            )
         return None
     card_type = "basic"
     type_node = node.get("type")
@@ -237,8 +257,11 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
     where = f"a {card_type} card"
     before = len(ck.problems)
     f = ck.fields(node, allowed, where, card_type, skip=("type",))
-    missing = [spec.name for spec in allowed.values()
-               if spec.required and spec.name not in f and node.get(spec.name) is None]
+    missing = [
+        spec.name
+        for spec in allowed.values()
+        if spec.required and spec.name not in f and node.get(spec.name) is None
+    ]
     for name in missing:
         ck.error(node, f"{where} needs '{name}'", "missing-field")
     if ck.problems[before:] or node.bad:
@@ -251,8 +274,11 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
             ck.error(node, "a choice card has 'answer' or 'answers', not both", "answer-conflict")
             return None
         if not has_one and not has_many:
-            ck.error(node, "a choice card needs 'answer' (one right option) or 'answers' "
-                     "(several)", "missing-field")
+            ck.error(
+                node,
+                "a choice card needs 'answer' (one right option) or 'answers' (several)",
+                "missing-field",
+            )
             return None
         answers = [f["answer"].strip()] if has_one else f["answers"]
         answer_node = node.get("answer" if has_one else "answers")
@@ -262,8 +288,11 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
                 close = difflib.get_close_matches(answer, choices, n=1, cutoff=0.6)
                 hint = f"; did you mean '{_short(close[0])}'?" if close else ""
                 at = answer_node.items[i] if type(answer_node) is Seq else answer_node
-                ck.error(at, f"answer '{_short(answer)}' is not among the choices{hint}",
-                         "answer-not-in-choices")
+                ck.error(
+                    at,
+                    f"answer '{_short(answer)}' is not among the choices{hint}",
+                    "answer-not-in-choices",
+                )
         if ck.problems[before:]:
             return None
         f["answers"] = answers
@@ -277,8 +306,11 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
             ck.error(node.get("text") or node, f"bad cloze text: {exc}", "bad-cloze")
             return None
         if not deletions:
-            ck.error(node.get("text") or node,
-                     "a cloze text needs at least one {{deletion}}", "bad-cloze")
+            ck.error(
+                node.get("text") or node,
+                "a cloze text needs at least one {{deletion}}",
+                "bad-cloze",
+            )
             return None
     elif card_type == "typed":
         tolerance = f.get("tolerance")
@@ -286,8 +318,9 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
             try:
                 float(f["answer"])
             except ValueError:
-                ck.error(node.get("tolerance") or node,
-                         "'tolerance' needs a numeric answer", "bad-value")
+                ck.error(
+                    node.get("tolerance") or node, "'tolerance' needs a numeric answer", "bad-value"
+                )
                 return None
         f["answer"] = f["answer"].strip()
     elif card_type == "basic":
@@ -301,8 +334,20 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
     prompt = f[_PROMPT_FIELD[card_type]]
     key = card_id if card_id is not None else hashed_key(card_type, prompt)
     all_tags = tuple(dict.fromkeys((*deck.tags, *tags)))
-    return NoteSpec(index, node.line, node.col, card_type, card_id, key, prompt, f,
-                    all_tags, source, explain, hint)
+    return NoteSpec(
+        index,
+        node.line,
+        node.col,
+        card_type,
+        card_id,
+        key,
+        prompt,
+        f,
+        all_tags,
+        source,
+        explain,
+        hint,
+    )
 
 
 def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[Problem]]:
@@ -314,8 +359,7 @@ def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[
     top = ck.fields(root, _DECK_FIELDS, "the deck", skip=("cards",))
     cards_node = root.get("cards")
     if root.get("deck") is None:
-        ck.error(root, "the deck needs 'deck:', a stable id such as 'model-hubs'",
-                 "missing-field")
+        ck.error(root, "the deck needs 'deck:', a stable id such as 'model-hubs'", "missing-field")
     if cards_node is None:
         ck.error(root, "the deck needs 'cards:', a list of cards", "missing-field")
     deck_id = top.get("deck", "")
@@ -332,13 +376,18 @@ def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[
     if cards_node is not None and not cards_node.bad:
         if type(cards_node) is not Seq:
             hint = "" if type(cards_node) is not Scalar else " (start each card with '- ')"
-            ck.error(cards_node, f"'cards' must be a list, not {_kind(cards_node)}{hint}",
-                     "wrong-type")
+            ck.error(
+                cards_node, f"'cards' must be a list, not {_kind(cards_node)}{hint}", "wrong-type"
+            )
         elif not cards_node.items:
             ck.error(cards_node, "'cards' is empty; a deck needs at least one card", "too-few")
         elif len(cards_node.items) > MAX_CARDS:
-            ck.error(cards_node, f"the deck has {len(cards_node.items):,} cards; the limit is "
-                     f"{MAX_CARDS:,} per deck", "too-many-cards")
+            ck.error(
+                cards_node,
+                f"the deck has {len(cards_node.items):,} cards; the limit is "
+                f"{MAX_CARDS:,} per deck",
+                "too-many-cards",
+            )
         else:
             ids: dict[str, int] = {}
             keys: dict[str, int] = {}
@@ -348,8 +397,12 @@ def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[
                 if raw_id:
                     if raw_id in ids:
                         assert id_node is not None
-                        ck.error(id_node, f"duplicate card id '{_short(raw_id)}' (first used "
-                                 f"at line {ids[raw_id]})", "duplicate-id")
+                        ck.error(
+                            id_node,
+                            f"duplicate card id '{_short(raw_id)}' (first used "
+                            f"at line {ids[raw_id]})",
+                            "duplicate-id",
+                        )
                         continue
                     ids[raw_id] = item.line
                 note = _check_card(ck, deck, item, index)
@@ -357,9 +410,13 @@ def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[
                     continue
                 if note.id is None:
                     if note.key in keys:
-                        ck.error(item, f"same prompt as the card at line {keys[note.key]}; "
-                                 "cards without an id are known by their prompt, so give one "
-                                 "an 'id'", "duplicate-prompt")
+                        ck.error(
+                            item,
+                            f"same prompt as the card at line {keys[note.key]}; "
+                            "cards without an id are known by their prompt, so give one "
+                            "an 'id'",
+                            "duplicate-prompt",
+                        )
                         continue
                     keys[note.key] = note.line
                 deck.notes.append(note)

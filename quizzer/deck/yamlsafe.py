@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -309,9 +310,10 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
         return ok
 
     try:
+        event: Any
         for event in yaml.parse(source.text, Loader=_Loader):
             cls = type(event)
-            mark = event.start_mark
+            mark: Any = event.start_mark
             line, col = mark.line + 1, mark.column + 1
             if cls is yaml.ScalarEvent:
                 ok = check_props(event, line, col)

@@ -9,6 +9,7 @@ touches the disk at import time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -24,8 +25,16 @@ from sqlmodel import Session
 
 from quizzer.errors import StoreError
 
-__all__ = ["BUSY_TIMEOUT_S", "StoreError", "get_engine", "masked_url", "resolve_url",
-           "sqlite_path", "translate_error", "Store"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "Store",
+    "StoreError",
+    "get_engine",
+    "masked_url",
+    "resolve_url",
+    "sqlite_path",
+    "translate_error",
+]
 
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
@@ -85,10 +94,9 @@ def _setup_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = FULL")
-            try:
+            # A read-only file keeps its journal mode; reads still work.
+            with contextlib.suppress(sqlite3.OperationalError):
                 cursor.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass  # a read-only file keeps its journal mode; reads still work
         finally:
             cursor.close()
 
@@ -108,8 +116,7 @@ def get_engine(url: str) -> Engine:
             kwargs: dict[str, Any] = {}
             backend = make_url(url).get_backend_name()
             if backend == "sqlite":
-                kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S,
-                                          "check_same_thread": False}
+                kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
             else:
                 kwargs["pool_pre_ping"] = True
             engine = create_engine(url, **kwargs)
@@ -136,21 +143,28 @@ def translate_error(exc: BaseException, url: str) -> StoreError:
     orig = getattr(exc, "orig", exc)
     text = str(orig).lower()
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
-        return StoreError(f"{where} is damaged or is not a quizzer database ({orig}). "
-                          "Run 'quizzer doctor' to check it; nothing was changed.")
+        return StoreError(
+            f"{where} is damaged or is not a quizzer database ({orig}). "
+            "Run 'quizzer doctor' to check it; nothing was changed."
+        )
     if "unable to open database file" in text:
         if path is not None and not path.parent.exists():
             return StoreError(f"cannot open {where}: the folder {path.parent} does not exist")
         return StoreError(f"cannot open {where}: permission denied or not a file")
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"{where} is read-only; quizzer can read it but not save answers "
-                          "or imports. Nothing was changed.")
+        return StoreError(
+            f"{where} is read-only; quizzer can read it but not save answers "
+            "or imports. Nothing was changed."
+        )
     if "disk is full" in text or "database or disk is full" in text:
-        return StoreError(f"the disk holding {where} is full; nothing was changed. Free some "
-                          "space and try again.")
+        return StoreError(
+            f"the disk holding {where} is full; nothing was changed. Free some space and try again."
+        )
     if "locked" in text or "busy" in text:
-        return StoreError(f"{where} is busy: another quizzer kept it locked for more than "
-                          f"{BUSY_TIMEOUT_S:.0f} s. Try again.")
+        return StoreError(
+            f"{where} is busy: another quizzer kept it locked for more than "
+            f"{BUSY_TIMEOUT_S:.0f} s. Try again."
+        )
     if "disk i/o error" in text:
         return StoreError(f"the disk reported an I/O error on {where}; nothing was changed.")
     return StoreError(f"database error on {where}: {orig}")

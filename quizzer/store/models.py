@@ -10,12 +10,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from quizzer.store.types import UTCDateTime
 
-__all__ = ["Card", "CardState", "Deck", "DeckSource", "Review", "Setting"]
+__all__ = [
+    "Card",
+    "CardState",
+    "Deck",
+    "DeckSource",
+    "Review",
+    "Setting",
+    "cards_t",
+    "deck_sources_t",
+    "decks_t",
+    "reviews_t",
+    "settings_t",
+]
 
 
 class CardState:
@@ -54,8 +75,9 @@ class DeckSource(SQLModel, table=True):
 
     path: str = Field(primary_key=True)
     deck_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("decks.id", ondelete="CASCADE"), unique=True,
-                         nullable=False)
+        sa_column=Column(
+            Integer, ForeignKey("decks.id", ondelete="CASCADE"), unique=True, nullable=False
+        )
     )
     content_hash: str
     size: int
@@ -139,3 +161,11 @@ class Setting(SQLModel, table=True):
     scope: str = Field(default="", primary_key=True)
     key: str = Field(primary_key=True)
     value: Any = Field(sa_column=Column(JSON, nullable=False))
+
+
+# Core tables, for queries: typed columns (``cards.c.due``) and no ORM overhead.
+decks_t: Table = Deck.__table__  # type: ignore[attr-defined]
+deck_sources_t: Table = DeckSource.__table__  # type: ignore[attr-defined]
+cards_t: Table = Card.__table__  # type: ignore[attr-defined]
+reviews_t: Table = Review.__table__  # type: ignore[attr-defined]
+settings_t: Table = Setting.__table__  # type: ignore[attr-defined]

@@ -38,8 +38,10 @@ def current_revision(store: Store) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if tables:
         shown = ", ".join(sorted(tables)[:5])
-        raise StoreError(f"{_where(store)} is not a quizzer database (it has other tables: "
-                         f"{shown}); nothing was changed")
+        raise StoreError(
+            f"{_where(store)} is not a quizzer database (it has other tables: "
+            f"{shown}); nothing was changed"
+        )
     return None
 
 
@@ -79,15 +81,19 @@ def ensure_schema(store: Store, backup_dir: Path | None = None) -> str | None:
                 f"{_where(store)} was written by a newer quizzer (schema {revision}; this one "
                 f"knows up to {HEAD}). Upgrade quizzer to open it; nothing was changed."
             )
-        raise StoreError(f"{_where(store)} has an unknown schema revision {revision!r}; "
-                         "nothing was changed")
+        raise StoreError(
+            f"{_where(store)} has an unknown schema revision {revision!r}; nothing was changed"
+        )
     made = None
     path = sqlite_path(store.url)
     if revision is not None and path is not None:
         from quizzer.paths import backup_dir as default_backup_dir
         from quizzer.store.backup import backup_sqlite
 
-        made = str(backup_sqlite(path, backup_dir or default_backup_dir(),
-                                 reason=f"before-migration-{revision}"))
+        made = str(
+            backup_sqlite(
+                path, backup_dir or default_backup_dir(), reason=f"before-migration-{revision}"
+            )
+        )
     upgrade(store)
     return made

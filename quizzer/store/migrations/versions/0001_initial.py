@@ -30,8 +30,13 @@ def upgrade() -> None:
     op.create_table(
         "deck_sources",
         sa.Column("path", sa.String(), primary_key=True),
-        sa.Column("deck_id", sa.Integer(), sa.ForeignKey("decks.id", ondelete="CASCADE"),
-                  nullable=False, unique=True),
+        sa.Column(
+            "deck_id",
+            sa.Integer(),
+            sa.ForeignKey("decks.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        ),
         sa.Column("content_hash", sa.String(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("mtime_ns", sa.BigInteger(), nullable=False),
@@ -40,8 +45,9 @@ def upgrade() -> None:
     op.create_table(
         "cards",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("deck_id", sa.Integer(), sa.ForeignKey("decks.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "deck_id", sa.Integer(), sa.ForeignKey("decks.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("key", sa.String(), nullable=False),
         sa.Column("note_key", sa.String(), nullable=False),
         sa.Column("sibling", sa.String(), nullable=False),
@@ -71,8 +77,9 @@ def upgrade() -> None:
     op.create_table(
         "reviews",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("card_id", sa.Integer(), sa.ForeignKey("cards.id", ondelete="RESTRICT"),
-                  nullable=False),
+        sa.Column(
+            "card_id", sa.Integer(), sa.ForeignKey("cards.id", ondelete="RESTRICT"), nullable=False
+        ),
         sa.Column("reviewed_at", UTCDateTime(), nullable=False),
         sa.Column("rating", sa.Integer(), nullable=False),
         sa.Column("suggested_rating", sa.Integer(), nullable=True),

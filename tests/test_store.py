@@ -1,0 +1,214 @@
+"""The store: pragmas, UTC datetimes, migrations, refusing bad files, two writers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from quizzer.collection import Collection
+from quizzer.errors import StoreError
+from quizzer.store.db import Store, get_engine, resolve_url
+from quizzer.store.models import Deck, Setting
+from quizzer.store.schema import HEAD, current_revision, upgrade
+
+
+def test_pragmas_on_every_connection(col: Collection) -> None:
+    with col.store.read() as session:
+        conn = session.connection()
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_write_uses_begin_immediate(col: Collection) -> None:
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(col.store.engine, "before_cursor_execute", record)
+    try:
+        with col.store.write() as session:
+            session.add(Setting(scope="", key="x", value=1))
+        with col.store.read() as session:
+            session.get(Setting, ("", "x"))
+    finally:
+        event.remove(col.store.engine, "before_cursor_execute", record)
+    assert "BEGIN IMMEDIATE" in statements
+    assert statements.count("BEGIN") == 1  # the read used a deferred transaction
+
+
+def test_datetimes_come_back_utc_aware(col: Collection) -> None:
+    plus_five = timezone(timedelta(hours=5))
+    moment = datetime(2026, 7, 1, 9, 30, 15, 123456, tzinfo=plus_five)
+    with col.store.write() as session:
+        session.add(Deck(slug="d", title="D", created_at=moment, updated_at=moment))
+    with col.store.read() as session:
+        deck = session.exec(select(Deck)).one()
+    assert deck.created_at == moment
+    assert deck.created_at.tzinfo is UTC
+    assert deck.created_at.hour == 4
+
+
+def test_naive_datetimes_are_refused(col: Collection) -> None:
+    with pytest.raises(Exception, match="naive datetime"), col.store.write() as session:
+        naive = datetime(2026, 1, 1)
+        session.add(Deck(slug="d", title="D", created_at=naive, updated_at=naive))
+        session.flush()
+
+
+def test_fresh_database_is_at_head(col: Collection) -> None:
+    assert current_revision(col.store) == HEAD
+
+
+def test_migrations_match_the_models(col: Collection) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with col.store.read() as session:
+        context = MigrationContext.configure(session.connection())
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+
+
+def test_older_database_is_backed_up_then_migrated(db_path: Path, quizzer_home: Path) -> None:
+    store = Store(resolve_url(db_path))
+    upgrade(store, "0001")
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.write() as session:
+        session.add(Deck(slug="kept", title="Kept", created_at=moment, updated_at=moment))
+    assert current_revision(store) == "0001"
+    with Collection.open(db_path) as col:
+        assert current_revision(col.store) == HEAD
+        assert [d.slug for d in col.decks()] == ["kept"]
+    backups = list((quizzer_home / "backups").glob("*.db"))
+    assert len(backups) == 1 and "before-migration-0001" in backups[0].name
+    import sqlite3
+
+    with sqlite3.connect(backups[0]) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT slug FROM decks").fetchall() == [("kept",)]
+
+
+def test_newer_database_is_refused_untouched(db_path: Path) -> None:
+    with Collection.open(db_path) as col, col.store.write() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    from quizzer.store.db import dispose_engines
+
+    dispose_engines()
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="newer quizzer"):
+        Collection.open(db_path)
+    assert db_path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000],
+    ids=["text-file", "damaged-header"],
+)
+def test_foreign_or_damaged_file_is_refused(db_path: Path, content: bytes) -> None:
+    db_path.write_bytes(content)
+    with pytest.raises(StoreError) as info:
+        Collection.open(db_path)
+    assert str(db_path) in str(info.value)
+    assert db_path.read_bytes() == content
+
+
+def test_sqlite_file_of_another_app_is_refused(db_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER)")
+    with pytest.raises(StoreError, match="not a quizzer database"):
+        Collection.open(db_path)
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        Collection.open(tmp_path / "nope" / "x.db")
+
+
+def test_one_engine_per_url(db_path: Path) -> None:
+    url = resolve_url(db_path)
+    assert get_engine(url) is get_engine(url)
+
+
+def test_importing_touches_no_disk(tmp_path: Path) -> None:
+    home = tmp_path / "untouched"
+    code = textwrap.dedent(f"""
+        import os
+        os.environ["QUIZZER_HOME"] = {str(home)!r}
+        import quizzer, quizzer.collection, quizzer.store.db, quizzer.store.models
+        import quizzer.importer, quizzer.cli
+        from quizzer.store.db import resolve_url
+        resolve_url()
+        assert not os.path.exists({str(home)!r}), "disk touched"
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+_WRITER = textwrap.dedent("""
+    import sys, time
+    from sqlalchemy import func, select
+    from quizzer.store.db import Store, resolve_url
+    from quizzer.store.models import Setting
+    db, name, count, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    store = Store(resolve_url(db))
+    errors = 0
+    for i in range(count):
+        try:
+            ctx = store.write() if mode == "immediate" else store.read()
+            with ctx as session:
+                n = session.execute(select(func.count()).select_from(Setting)).scalar_one()
+                time.sleep(0.001)
+                session.add(Setting(scope=name, key=str(i), value=n))
+                session.commit()
+        except Exception as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            errors += 1
+    print(errors)
+""")
+
+
+def _two_writers(db_path: Path, mode: str, count: int) -> tuple[int, int]:
+    Collection.open(db_path).close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(db_path), name, str(count), mode],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    errors = sum(int(p.communicate(timeout=120)[0].strip() or 0) for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("SELECT count(*) FROM settings").fetchone()[0]
+    return errors, rows
+
+
+def test_two_processes_write_without_lock_errors(db_path: Path) -> None:
+    errors, rows = _two_writers(db_path, "immediate", 150)
+    assert errors == 0
+    assert rows == 300
+
+
+def test_deferred_transactions_would_fail(db_path: Path) -> None:
+    """The same test with plain deferred transactions sees "database is locked"."""
+    errors, rows = _two_writers(db_path, "deferred", 150)
+    assert errors > 0
+    assert rows == 300 - errors
