@@ -14,13 +14,27 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from quizzer.store.db import Store, StoreError, resolve_url, sqlite_path
 
+if TYPE_CHECKING:
+    from quizzer.study.repo import SettingSource
+    from quizzer.study.session import StudySession
+    from quizzer.study.types import DeckCounts, UndoResult
+
 __all__ = ["Collection", "DeckInfo", "StoreError"]
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    return now.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +151,190 @@ class Collection:
                 .order_by(decks_t.c.title)
             ).all()
         return [DeckInfo(r[0], r[1], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in rows]
+
+    # -- studying ------------------------------------------------------------------
+    def study(
+        self,
+        deck: str | None = None,
+        mode: str = "scheduled",
+        *,
+        tag: str | None = None,
+        filter: str | None = None,
+        limit: int | None = None,
+        now: datetime | None = None,
+    ) -> StudySession:
+        """Start a study session.
+
+        Args:
+            deck: A deck id, or None for every deck.
+            mode: ``scheduled`` (today's queue), ``practice`` (drill without touching the
+                schedule) or ``ahead`` (review cards before they are due).
+            tag: Only cards with this tag.
+            filter: For practice: ``all``, ``leeches``, ``hardest[:N]``, ``due-tomorrow``,
+                ``new`` or ``review``, with an optional ``:N`` limit.
+            limit: Stop after this many answers.
+            now: The time the session starts (UTC-aware); defaults to now.
+        """
+        from quizzer.study.session import StudySession
+
+        return StudySession(self, deck, mode, tag, filter, now, limit)
+
+    def deck_counts(self, now: datetime | None = None) -> list[DeckCounts]:
+        """New, learning and due cards per deck today, after the daily limits."""
+        from sqlalchemy import func, select
+
+        from quizzer.store.models import cards_t, decks_t
+        from quizzer.study import repo
+        from quizzer.study.types import DeckCounts
+
+        now = _now(now)
+        out = []
+        with self.store.read() as session:
+            decks = session.execute(
+                select(decks_t.c.id, decks_t.c.slug, decks_t.c.title).order_by(decks_t.c.title)
+            ).all()
+            for deck_id, slug, title in decks:
+                settings = repo.deck_settings(session, slug)
+                day = repo.day_for(settings, now)
+                new_done, reviews_done = repo.done_today(session, [deck_id], day)[deck_id]
+                base = (cards_t.c.deck_id == deck_id, repo.active(now))
+                counts = dict(
+                    session.execute(
+                        select(cards_t.c.state, func.count())
+                        .where(*base, (cards_t.c.state == 0) | (cards_t.c.due < day.end))
+                        .group_by(cards_t.c.state)
+                    ).all()
+                )
+                total, suspended, mature = session.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(cards_t.c.suspended.is_(True)),
+                        func.count().filter(cards_t.c.stability >= 21),
+                    ).where(cards_t.c.deck_id == deck_id, cards_t.c.retired_at.is_(None))
+                ).one()
+                out.append(
+                    DeckCounts(
+                        slug,
+                        title,
+                        new=min(counts.get(0, 0), max(0, settings.new_per_day - new_done)),
+                        learning=counts.get(1, 0) + counts.get(3, 0),
+                        due=min(counts.get(2, 0), max(0, settings.reviews_per_day - reviews_done)),
+                        total=total,
+                        suspended=suspended,
+                        mature=mature,
+                    )
+                )
+        return out
+
+    def undo(self) -> UndoResult | None:
+        """Undo the newest review in the collection (see :meth:`StudySession.undo`)."""
+        from quizzer.study.repo import undo_last
+
+        return undo_last(self.store)
+
+    # -- cards ---------------------------------------------------------------------
+    def card_id(self, deck: str, key: str) -> int:
+        """The id of the card ``key`` in ``deck``.
+
+        Raises:
+            KeyError: When there is no such card.
+        """
+        from sqlalchemy import select
+
+        from quizzer.store.models import cards_t, decks_t
+
+        with self.store.read() as session:
+            card_id = session.execute(
+                select(cards_t.c.id)
+                .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+                .where(decks_t.c.slug == deck, cards_t.c.key == key)
+            ).scalar()
+        if card_id is None:
+            raise KeyError(f"no card '{key}' in deck '{deck}'")
+        return int(card_id)
+
+    def deck_card_ids(self, deck: str) -> list[int]:
+        """The ids of every card of ``deck`` still in its file."""
+        from sqlalchemy import select
+
+        from quizzer.store.models import cards_t, decks_t
+
+        with self.store.read() as session:
+            if session.execute(select(decks_t.c.id).where(decks_t.c.slug == deck)).first() is None:
+                raise KeyError(f"no deck '{deck}'")
+            return list(
+                session.execute(
+                    select(cards_t.c.id)
+                    .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+                    .where(decks_t.c.slug == deck, cards_t.c.retired_at.is_(None))
+                ).scalars()
+            )
+
+    def suspend(self, card_ids: Iterable[int]) -> int:
+        """Suspend cards: they leave every queue until unsuspended."""
+        from quizzer.study.repo import set_flag
+
+        return set_flag(self.store, card_ids, suspended=True)
+
+    def unsuspend(self, card_ids: Iterable[int]) -> int:
+        """Unsuspend cards."""
+        from quizzer.study.repo import set_flag
+
+        return set_flag(self.store, card_ids, suspended=False)
+
+    def bury(self, card_ids: Iterable[int], now: datetime | None = None) -> int:
+        """Hide cards until the next study day."""
+        from sqlalchemy import select
+
+        from quizzer.store.models import cards_t, decks_t
+        from quizzer.study import repo
+
+        now = _now(now)
+        ids = list(card_ids)
+        with self.store.read() as session:
+            slugs = dict(
+                session.execute(
+                    select(cards_t.c.id, decks_t.c.slug)
+                    .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+                    .where(cards_t.c.id.in_(ids))
+                ).all()
+            )
+            ends = {
+                slug: repo.day_for(repo.deck_settings(session, slug), now).end
+                for slug in set(slugs.values())
+            }
+        return sum(
+            repo.set_flag(self.store, [i], buried_until=ends[slugs[i]]) for i in ids if i in slugs
+        )
+
+    def unbury(self, card_ids: Iterable[int]) -> int:
+        """Show buried cards again today."""
+        from quizzer.study.repo import set_flag
+
+        return set_flag(self.store, card_ids, buried_until=None)
+
+    def reset(self, card_ids: Iterable[int], now: datetime | None = None) -> int:
+        """Forget the progress of cards (they become new); logged, and undoable."""
+        from quizzer.study.repo import reset_cards
+
+        return reset_cards(self.store, card_ids, _now(now))
+
+    # -- settings ------------------------------------------------------------------
+    def settings(self, deck: str | None = None) -> list[SettingSource]:
+        """Every study setting for ``deck`` (or the collection) with its source."""
+        from quizzer.study.repo import effective_settings
+
+        with self.store.read() as session:
+            return effective_settings(session, deck)
+
+    def set_setting(self, name: str, value: Any, deck: str | None = None) -> Any:
+        """Set a study setting for the collection or one deck (validated)."""
+        from quizzer.study.repo import set_setting
+
+        return set_setting(self.store, name, value, deck)
+
+    def unset_setting(self, name: str, deck: str | None = None) -> bool:
+        """Remove a stored setting, falling back to the next source."""
+        from quizzer.study.repo import unset_setting
+
+        return unset_setting(self.store, name, deck)

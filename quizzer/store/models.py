@@ -130,8 +130,12 @@ class Card(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
-    """One answer. ``state_before`` holds the card's state just before it, for undo and
-    replay."""
+    """One answer, or a progress reset (``mode == "reset"``, rating 0).
+
+    ``mode`` is ``scheduled``, ``practice`` (drills that never touch the schedule) or
+    ``reset``. ``state_before`` holds every scheduling column of the card just before
+    the answer (and the siblings it buried), so undo restores the card exactly.
+    """
 
     __tablename__ = "reviews"
     __table_args__ = (
@@ -150,6 +154,9 @@ class Review(SQLModel, table=True):
     response: Any | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     correct: bool | None = None
     mode: str = "scheduled"
+    #: The card's FSRS state before the answer (0 new, 1 learning, 2 review, 3 relearning),
+    #: kept as a column so daily limits and statistics can count without parsing JSON.
+    prior_state: int = 0
     state_before: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 

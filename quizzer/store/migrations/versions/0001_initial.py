@@ -87,6 +87,7 @@ def upgrade() -> None:
         sa.Column("response", sa.JSON(), nullable=True),
         sa.Column("correct", sa.Boolean(), nullable=True),
         sa.Column("mode", sa.String(), nullable=False),
+        sa.Column("prior_state", sa.Integer(), nullable=False),
         sa.Column("state_before", sa.JSON(), nullable=False),
     )
     op.create_index("ix_reviews_card_time", "reviews", ["card_id", "reviewed_at"])

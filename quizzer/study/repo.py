@@ -1,0 +1,454 @@
+"""The study engine's database work: settings, queues, answers, undo and card actions.
+
+Every function that writes does so in one transaction. Answers lock the card's row
+first (``SELECT ... FOR UPDATE`` where the database has it; SQLite's ``BEGIN
+IMMEDIATE`` serializes writers anyway), and refuse with :class:`CardChanged` when the
+card moved on since it was shown.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlmodel import Session
+
+from quizzer.store.db import Store
+from quizzer.store.models import cards_t, deck_sources_t, decks_t, reviews_t, settings_t
+from quizzer.study import scheduler
+from quizzer.study.days import StudyDay, local_zone, study_day
+from quizzer.study.grading import grade as grade_response
+from quizzer.study.scheduler import MemoryState
+from quizzer.study.settings import SETTINGS, StudySettings, parse_setting, to_stored
+from quizzer.study.types import CardChanged, Grade, Outcome, Rating, UndoResult
+from quizzer.study.views import card_seed
+
+__all__ = [
+    "LEARN_AHEAD",
+    "SettingSource",
+    "active",
+    "answer_card",
+    "collection_seed",
+    "deck_settings",
+    "effective_settings",
+    "undo_last",
+]
+
+#: When nothing else is left, learning cards due this soon are shown early (as Anki).
+LEARN_AHEAD = timedelta(minutes=20)
+
+_CARD_COLUMNS = (
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "suspended",
+    "leech",
+    "buried_until",
+)
+
+
+def active(now: datetime) -> Any:
+    """The condition for a card that can be studied now: in its file, not suspended,
+    not buried."""
+    return and_(
+        cards_t.c.retired_at.is_(None),
+        cards_t.c.suspended.is_(False),
+        or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until <= now),
+    )
+
+
+# -- settings ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SettingSource:
+    """One effective setting: its value and where it came from."""
+
+    name: str
+    value: Any
+    source: str
+    help: str
+
+
+def _stored_settings(session: Session, scope: str) -> dict[str, Any]:
+    rows = session.execute(
+        select(settings_t.c.key, settings_t.c.value).where(settings_t.c.scope == scope)
+    ).all()
+    return {k: v for k, v in rows if k in SETTINGS}
+
+
+def effective_settings(session: Session, deck: str | None) -> list[SettingSource]:
+    """Every setting for ``deck`` (or the collection), with its source."""
+    from quizzer.config import load_config
+
+    layers: list[tuple[str, dict[str, Any]]] = []
+    study = load_config().raw.get("study", {})
+    if isinstance(study, dict):
+        layers.append(("config.toml", {k: v for k, v in study.items() if k in SETTINGS}))
+    layers.append(("collection", _stored_settings(session, "")))
+    if deck:
+        layers.append((f"deck {deck}", _stored_settings(session, deck)))
+    defaults = StudySettings()
+    out = []
+    for name, spec in SETTINGS.items():
+        value, source = getattr(defaults, name), "default"
+        for label, values in layers:
+            if name in values:
+                value, source = parse_setting(name, values[name]), label
+        out.append(SettingSource(name, spec.show(value), source, spec.help))
+    return out
+
+
+def deck_settings(session: Session, deck: str | None) -> StudySettings:
+    """The effective :class:`StudySettings` for ``deck``."""
+    values = {s.name: s.value for s in effective_settings(session, deck)}
+    return StudySettings().with_values(values)
+
+
+def set_setting(store: Store, name: str, value: Any, deck: str | None = None) -> Any:
+    """Store a setting for the collection or one deck; returns the parsed value."""
+    parsed = parse_setting(name, value)
+    stored = to_stored(name, parsed)
+    scope = deck or ""
+    with store.write() as session:
+        if (
+            deck
+            and session.execute(select(decks_t.c.id).where(decks_t.c.slug == deck)).first() is None
+        ):
+            raise KeyError(f"no deck '{deck}'")
+        session.execute(
+            delete(settings_t).where(settings_t.c.scope == scope, settings_t.c.key == name)
+        )
+        session.execute(insert(settings_t).values(scope=scope, key=name, value=stored))
+    return parsed
+
+
+def unset_setting(store: Store, name: str, deck: str | None = None) -> bool:
+    """Remove a stored setting; returns whether there was one."""
+    parse_setting(name, getattr(StudySettings(), name))  # validates the name
+    with store.write() as session:
+        result = session.execute(
+            delete(settings_t).where(settings_t.c.scope == (deck or ""), settings_t.c.key == name)
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def collection_seed(store: Store) -> str:
+    """The collection's random seed for fuzz and shuffles, created on first use."""
+    with store.read() as session:
+        seed = session.execute(
+            select(settings_t.c.value).where(settings_t.c.scope == "", settings_t.c.key == "seed")
+        ).scalar()
+    if seed is not None:
+        return str(seed)
+    with store.write() as session:
+        seed = session.execute(
+            select(settings_t.c.value).where(settings_t.c.scope == "", settings_t.c.key == "seed")
+        ).scalar()
+        if seed is None:
+            seed = secrets.token_hex(8)
+            session.execute(insert(settings_t).values(scope="", key="seed", value=seed))
+    return str(seed)
+
+
+def day_for(settings: StudySettings, now: datetime) -> StudyDay:
+    """The study day of ``now`` under ``settings``."""
+    return study_day(now, settings.day_start_hour, local_zone(settings.timezone))
+
+
+# -- rows ----------------------------------------------------------------------------
+def card_query() -> Any:
+    """A select of every card column plus the deck slug, title and file path."""
+    return (
+        select(
+            cards_t,
+            decks_t.c.slug,
+            decks_t.c.title.label("deck_title"),
+            deck_sources_t.c.path.label("path"),
+        )
+        .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+        .outerjoin(deck_sources_t, deck_sources_t.c.deck_id == cards_t.c.deck_id)
+    )
+
+
+def memory_of(row: Any) -> MemoryState:
+    """The :class:`MemoryState` of a card row."""
+    return MemoryState(
+        row.state,
+        row.step,
+        row.stability,
+        row.difficulty,
+        row.due,
+        row.last_review,
+        row.reps,
+        row.lapses,
+    )
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """Every scheduling column of a card row, JSON-ready (for ``state_before``)."""
+    out = memory_of(row).to_json()
+    out["suspended"] = bool(row.suspended)
+    out["leech"] = bool(row.leech)
+    out["buried_until"] = row.buried_until.isoformat() if row.buried_until else None
+    return out
+
+
+def restore_values(state: dict[str, Any]) -> dict[str, Any]:
+    """Column values from a :func:`snapshot`."""
+    memory = MemoryState.from_json(state)
+    buried = state.get("buried_until")
+    return {
+        "state": memory.state,
+        "step": memory.step,
+        "stability": memory.stability,
+        "difficulty": memory.difficulty,
+        "due": memory.due,
+        "last_review": memory.last_review,
+        "reps": memory.reps,
+        "lapses": memory.lapses,
+        "suspended": state.get("suspended", False),
+        "leech": state.get("leech", False),
+        "buried_until": datetime.fromisoformat(buried) if buried else None,
+    }
+
+
+def done_today(
+    session: Session, deck_ids: Sequence[int], day: StudyDay
+) -> dict[int, tuple[int, int]]:
+    """Per deck: (new cards introduced, reviews of review cards) today, from the log."""
+    rows = session.execute(
+        select(cards_t.c.deck_id, reviews_t.c.prior_state, func.count())
+        .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
+        .where(
+            cards_t.c.deck_id.in_(deck_ids),
+            reviews_t.c.mode == "scheduled",
+            reviews_t.c.reviewed_at >= day.start,
+            reviews_t.c.reviewed_at < day.end,
+            reviews_t.c.prior_state.in_((0, 2)),
+        )
+        .group_by(cards_t.c.deck_id, reviews_t.c.prior_state)
+    ).all()
+    out: dict[int, tuple[int, int]] = {d: (0, 0) for d in deck_ids}
+    for deck_id, prior, count in rows:
+        new, rev = out[deck_id]
+        out[deck_id] = (new + count, rev) if prior == 0 else (new, rev + count)
+    return out
+
+
+# -- answering -----------------------------------------------------------------------
+def answer_card(
+    store: Store,
+    card_id: int,
+    *,
+    expected_reps: int | None,
+    mode: str,
+    response: Any,
+    rating: Rating | int | None,
+    duration_ms: int,
+    now: datetime,
+    seed: str,
+) -> Outcome:
+    """Grade and record one answer in one transaction; update the card unless practising.
+
+    Raises:
+        CardChanged: The card was retired, or answered elsewhere since it was shown.
+        ValueError: A self-graded card was answered without a rating.
+    """
+    with store.write() as session:
+        row = session.execute(
+            select(cards_t, decks_t.c.slug)
+            .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+            .where(cards_t.c.id == card_id)
+            .with_for_update()
+        ).first()
+        if row is None or row.retired_at is not None:
+            raise CardChanged("this card is no longer in its deck")
+        if mode != "practice" and expected_reps is not None and row.reps != expected_reps:
+            raise CardChanged("this card was answered elsewhere since it was shown")
+        grade: Grade = grade_response(row.type, row.data, response)
+        applied = Rating(int(rating)) if rating is not None else grade.suggested
+        if applied is None:
+            raise ValueError("self-graded cards need a rating (1–4)")
+        before = snapshot(row)
+        review = {
+            "card_id": card_id,
+            "reviewed_at": now,
+            "rating": int(applied),
+            "suggested_rating": int(grade.suggested) if grade.suggested else None,
+            "duration_ms": max(0, int(duration_ms)),
+            "response": _json_response(response),
+            "correct": grade.correct,
+            "mode": "practice" if mode == "practice" else "scheduled",
+            "prior_state": row.state,
+            "state_before": before,
+        }
+        if mode == "practice":
+            review_id = session.execute(
+                insert(reviews_t).values(**review).returning(reviews_t.c.id)
+            ).scalar_one()
+            return Outcome(review_id, grade, grade.suggested, applied, row.due, None)
+        settings = deck_settings(session, row.slug)
+        memory = scheduler.review(
+            memory_of(row), applied, now, settings, card_seed(seed, card_id, row.reps)
+        )
+        values: dict[str, Any] = {
+            "state": memory.state,
+            "step": memory.step,
+            "stability": memory.stability,
+            "difficulty": memory.difficulty,
+            "due": memory.due,
+            "last_review": memory.last_review,
+            "reps": memory.reps,
+            "lapses": memory.lapses,
+        }
+        leech = suspended = False
+        if (
+            memory.lapses > row.lapses
+            and memory.lapses >= settings.leech_threshold
+            and not row.leech
+        ):
+            leech = True
+            values["leech"] = True
+            if settings.leech_action == "suspend":
+                values["suspended"] = suspended = True
+        # Siblings wait for tomorrow, so one note isn't asked twice in a day.
+        day = day_for(settings, now)
+        buried = session.execute(
+            select(cards_t.c.id, cards_t.c.buried_until).where(
+                cards_t.c.deck_id == row.deck_id,
+                cards_t.c.note_key == row.note_key,
+                cards_t.c.id != card_id,
+                cards_t.c.retired_at.is_(None),
+                cards_t.c.state.in_((0, 2)),
+                or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < day.end),
+            )
+        ).all()
+        if buried:
+            before["buried"] = [
+                [b.id, b.buried_until.isoformat() if b.buried_until else None] for b in buried
+            ]
+            session.execute(
+                update(cards_t)
+                .where(cards_t.c.id.in_([b.id for b in buried]))
+                .values(buried_until=day.end)
+            )
+        session.execute(update(cards_t).where(cards_t.c.id == card_id).values(**values))
+        review_id = session.execute(
+            insert(reviews_t).values(**review).returning(reviews_t.c.id)
+        ).scalar_one()
+    assert memory.due is not None
+    return Outcome(
+        review_id, grade, grade.suggested, applied, memory.due, memory.due - now, leech, suspended
+    )
+
+
+def _json_response(response: Any) -> Any:
+    if response is None or isinstance(response, str | int | float | bool):
+        return response
+    if isinstance(response, list | tuple):
+        return [str(r) for r in response]
+    return str(response)
+
+
+def undo_last(store: Store, review_id: int | None = None) -> UndoResult | None:
+    """Undo the newest review (or ``review_id``, which must be the card's newest).
+
+    The card gets back every scheduling column it had, the siblings it buried are
+    unburied, and the review row is deleted, so it leaves every count and statistic.
+    """
+    with store.write() as session:
+        query = select(reviews_t).order_by(reviews_t.c.id.desc()).limit(1)
+        if review_id is not None:
+            query = select(reviews_t).where(reviews_t.c.id == review_id)
+        review = session.execute(query).first()
+        if review is None:
+            return None
+        newer = session.execute(
+            select(func.count())
+            .select_from(reviews_t)
+            .where(reviews_t.c.card_id == review.card_id, reviews_t.c.id > review.id)
+        ).scalar_one()
+        if newer:
+            raise ValueError("only a card's newest review can be undone")
+        if review.mode != "practice":
+            state = review.state_before
+            session.execute(
+                update(cards_t)
+                .where(cards_t.c.id == review.card_id)
+                .values(**restore_values(state))
+            )
+            for sibling_id, until in state.get("buried", []):
+                session.execute(
+                    update(cards_t)
+                    .where(cards_t.c.id == sibling_id)
+                    .values(buried_until=datetime.fromisoformat(until) if until else None)
+                )
+        session.execute(delete(reviews_t).where(reviews_t.c.id == review.id))
+    return UndoResult(review.id, review.card_id, review.mode, review.rating)
+
+
+# -- card actions --------------------------------------------------------------------
+def set_flag(store: Store, card_ids: Iterable[int], **values: Any) -> int:
+    """Set columns (``suspended``, ``buried_until``) on cards; returns how many changed."""
+    ids = list(card_ids)
+    if not ids:
+        return 0
+    with store.write() as session:
+        result = session.execute(update(cards_t).where(cards_t.c.id.in_(ids)).values(**values))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def reset_cards(store: Store, card_ids: Iterable[int], now: datetime) -> int:
+    """Make cards new again. Each reset is logged (and can be undone); history stays."""
+    ids = list(card_ids)
+    count = 0
+    with store.write() as session:
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(cards_t).where(cards_t.c.id.in_(ids[start : start + 500]))
+            ).all()
+            for row in rows:
+                if row.state == 0 and not row.leech and row.reps == 0:
+                    continue
+                session.execute(
+                    insert(reviews_t).values(
+                        card_id=row.id,
+                        reviewed_at=now,
+                        rating=0,
+                        duration_ms=0,
+                        mode="reset",
+                        prior_state=row.state,
+                        state_before=snapshot(row),
+                    )
+                )
+                session.execute(
+                    update(cards_t)
+                    .where(cards_t.c.id == row.id)
+                    .values(
+                        state=0,
+                        step=None,
+                        stability=None,
+                        difficulty=None,
+                        due=None,
+                        last_review=None,
+                        reps=0,
+                        lapses=0,
+                        leech=False,
+                    )
+                )
+                count += 1
+    return count
+
+
+def card_row(session: Session, card_id: int) -> Row[Any] | None:
+    """One card with its deck slug, title and path."""
+    return session.execute(card_query().where(cards_t.c.id == card_id)).first()

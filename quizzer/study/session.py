@@ -1,0 +1,391 @@
+"""A study session: what to show next, answering, and undo.
+
+The daily queue of a scheduled session:
+
+1. learning and relearning cards that are due come first;
+2. then reviews due today, lowest retrievability first, so a backlog is worked in the
+   most useful order;
+3. with new cards in deck order spread evenly among the reviews;
+4. when nothing else is left, learning cards due within :data:`LEARN_AHEAD`.
+
+Daily limits are counted from the review log, so they stay right across restarts.
+Practice sessions drill any selection without touching the schedule; "ahead"
+sessions review cards before they are due, when nothing is due today.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from quizzer.store.models import cards_t, decks_t
+from quizzer.study import repo
+from quizzer.study.grading import grade as grade_response
+from quizzer.study.scheduler import MemoryState, retrievability
+from quizzer.study.settings import StudySettings
+from quizzer.study.types import CardView, Grade, Outcome, Rating, UndoResult
+from quizzer.study.views import build_view, stable_shuffle
+
+if TYPE_CHECKING:
+    from quizzer.collection import Collection
+
+__all__ = ["MODES", "PRACTICE_FILTERS", "StudySession"]
+
+MODES = ("scheduled", "practice", "ahead")
+PRACTICE_FILTERS = ("all", "leeches", "hardest", "due-tomorrow", "new", "review")
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    return now.astimezone(UTC)
+
+
+def parse_filter(text: str | None) -> tuple[str, int | None]:
+    """``"hardest:20"`` → ``("hardest", 20)``."""
+    if not text:
+        return "all", None
+    name, _, number = text.partition(":")
+    if name not in PRACTICE_FILTERS:
+        raise ValueError(
+            f"unknown practice filter {name!r}; use one of {', '.join(PRACTICE_FILTERS)}"
+        )
+    if number:
+        if not number.isdigit() or int(number) < 1:
+            raise ValueError(f"{text!r}: the number must be 1 or more")
+        return name, int(number)
+    return name, None
+
+
+class StudySession:
+    """One sitting of study over a deck (or all decks).
+
+    Made by :meth:`quizzer.collection.Collection.study`; see there for the arguments.
+    """
+
+    def __init__(
+        self,
+        col: Collection,
+        deck: str | None,
+        mode: str,
+        tag: str | None,
+        filter: str | None,
+        now: datetime | None,
+        limit: int | None = None,
+    ):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        self.col = col
+        self.store = col.store
+        self.deck = deck
+        self.mode = mode
+        self.tag = tag
+        self.filter, self.filter_n = parse_filter(filter)
+        self.limit = limit
+        self.seed = repo.collection_seed(self.store)
+        self.answered = 0
+        self.started = _now(now)
+        self._queue: deque[int] = deque()
+        self._done: set[int] = set()
+        self._settings: dict[str, StudySettings] = {}
+        self._history: list[int] = []
+        with self.store.read() as session:
+            decks = session.execute(
+                select(decks_t.c.id, decks_t.c.slug).order_by(decks_t.c.title)
+            ).all()
+            if deck is not None and deck not in {slug for _, slug in decks}:
+                raise KeyError(f"no deck '{deck}'")
+            self.deck_ids = [i for i, slug in decks if deck is None or slug == deck]
+            self._slugs = {i: slug for i, slug in decks}
+            for deck_id in self.deck_ids:
+                slug = self._slugs[deck_id]
+                self._settings[slug] = repo.deck_settings(session, slug)
+            self._build(session, self.started)
+
+    # -- queue -------------------------------------------------------------------------
+    def settings(self, slug: str) -> StudySettings:
+        """The settings of deck ``slug`` for this session."""
+        return self._settings[slug]
+
+    def _tag_ok(self, data: dict[str, Any]) -> bool:
+        return self.tag is None or self.tag in data.get("tags", ())
+
+    def _build(self, session: Any, now: datetime) -> None:
+        if not self.deck_ids:
+            return
+        if self.mode == "practice":
+            self._build_practice(session, now)
+        elif self.mode == "ahead":
+            self._build_ahead(session, now)
+        else:
+            self._build_scheduled(session, now)
+
+    def _build_scheduled(self, session: Any, now: datetime) -> None:
+        reviews: list[tuple[float, int]] = []
+        new_cards: list[int] = []
+        for deck_id in self.deck_ids:
+            settings = self._settings[self._slugs[deck_id]]
+            day = repo.day_for(settings, now)
+            new_done, reviews_done = repo.done_today(session, [deck_id], day)[deck_id]
+            new_left = max(0, settings.new_per_day - new_done)
+            reviews_left = max(0, settings.reviews_per_day - reviews_done)
+            due_rows = session.execute(
+                select(
+                    cards_t.c.id,
+                    cards_t.c.state,
+                    cards_t.c.stability,
+                    cards_t.c.last_review,
+                    cards_t.c.data,
+                ).where(
+                    cards_t.c.deck_id == deck_id,
+                    cards_t.c.state == 2,
+                    cards_t.c.due < day.end,
+                    repo.active(now),
+                )
+            ).all()
+            scored = sorted(
+                (
+                    retrievability(
+                        MemoryState(2, None, r.stability, None, None, r.last_review), now, settings
+                    ),
+                    r.id,
+                )
+                for r in due_rows
+                if self._tag_ok(r.data)
+            )
+            reviews += scored[:reviews_left]
+            if new_left:
+                rows = session.execute(
+                    select(cards_t.c.id, cards_t.c.data)
+                    .where(cards_t.c.deck_id == deck_id, cards_t.c.state == 0, repo.active(now))
+                    .order_by(cards_t.c.position)
+                ).all()
+                new_cards += [r.id for r in rows if self._tag_ok(r.data)][:new_left]
+        reviews.sort()
+        review_ids = [card_id for _, card_id in reviews]
+        self._queue = deque(_spread(review_ids, new_cards))
+
+    def _build_practice(self, session: Any, now: datetime) -> None:
+        query = select(
+            cards_t.c.id,
+            cards_t.c.deck_id,
+            cards_t.c.data,
+            cards_t.c.lapses,
+            cards_t.c.difficulty,
+            cards_t.c.state,
+            cards_t.c.due,
+        ).where(cards_t.c.deck_id.in_(self.deck_ids), cards_t.c.retired_at.is_(None))
+        rows = [r for r in session.execute(query).all() if self._tag_ok(r.data)]
+        name = self.filter
+        if name == "leeches":
+            leech_ids = set(
+                session.execute(
+                    select(cards_t.c.id).where(
+                        cards_t.c.deck_id.in_(self.deck_ids), cards_t.c.leech.is_(True)
+                    )
+                ).scalars()
+            )
+            rows = [r for r in rows if r.id in leech_ids]
+        elif name == "new":
+            rows = [r for r in rows if r.state == 0]
+        elif name == "review":
+            rows = [r for r in rows if r.state != 0]
+        elif name == "due-tomorrow":
+            windows = {}
+            for deck_id in self.deck_ids:
+                settings = self._settings[self._slugs[deck_id]]
+                today = repo.day_for(settings, now)
+                windows[deck_id] = (today.end, repo.day_for(settings, today.end).end)
+            rows = [
+                r
+                for r in rows
+                if r.due is not None
+                and r.state != 0
+                and windows[r.deck_id][0] <= r.due < windows[r.deck_id][1]
+            ]
+        if name == "hardest":
+            rows = [r for r in rows if r.state != 0]
+            rows.sort(key=lambda r: (-r.lapses, -(r.difficulty or 0.0), r.id))
+            ids = [r.id for r in rows][: self.filter_n or 20]
+        else:
+            ids = [
+                int(i)
+                for i in stable_shuffle(
+                    [str(r.id) for r in rows], f"{self.seed}:practice:{now.date()}"
+                )
+            ]
+        if self.filter_n and name != "hardest":
+            ids = ids[: self.filter_n]
+        self._queue = deque(ids)
+
+    def _build_ahead(self, session: Any, now: datetime) -> None:
+        ends = {d: repo.day_for(self._settings[self._slugs[d]], now).end for d in self.deck_ids}
+        rows = session.execute(
+            select(cards_t.c.id, cards_t.c.deck_id, cards_t.c.due, cards_t.c.data)
+            .where(cards_t.c.deck_id.in_(self.deck_ids), cards_t.c.state == 2, repo.active(now))
+            .order_by(cards_t.c.due)
+        ).all()
+        ids = [r.id for r in rows if r.due >= ends[r.deck_id] and self._tag_ok(r.data)]
+        self._queue = deque(ids[: self.filter_n or self.limit or 50])
+
+    def _learning(self, session: Any, until: datetime, now: datetime) -> Any:
+        return session.execute(
+            repo.card_query()
+            .where(
+                cards_t.c.deck_id.in_(self.deck_ids),
+                cards_t.c.state.in_((1, 3)),
+                cards_t.c.due <= until,
+                repo.active(now),
+            )
+            .order_by(cards_t.c.due)
+            .limit(20)
+        ).all()
+
+    def _view(self, session: Any, row: Any, now: datetime) -> CardView:
+        siblings = session.execute(
+            select(func.count())
+            .select_from(cards_t)
+            .where(
+                cards_t.c.deck_id == row.deck_id,
+                cards_t.c.note_key == row.note_key,
+                cards_t.c.retired_at.is_(None),
+            )
+        ).scalar_one()
+        return build_view(
+            row,
+            row.deck_title,
+            row.path,
+            self._settings[row.slug],
+            self.seed,
+            now,
+            self.mode,
+            siblings,
+        )
+
+    def next_card(self, now: datetime | None = None) -> CardView | None:
+        """The next card to show, or None when nothing is left for now."""
+        now = _now(now)
+        if self.limit is not None and self.answered >= self.limit:
+            return None
+        with self.store.read() as session:
+            if self.mode == "scheduled":
+                for row in self._learning(session, now, now):
+                    if self._tag_ok(row.data):
+                        return self._view(session, row, now)
+            while self._queue:
+                card_id = self._queue[0]
+                row = repo.card_row(session, card_id)
+                if row is None or not self._eligible(row, now):
+                    self._queue.popleft()
+                    continue
+                return self._view(session, row, now)
+            if self.mode == "scheduled":
+                for row in self._learning(session, now + repo.LEARN_AHEAD, now):
+                    if self._tag_ok(row.data):
+                        return self._view(session, row, now)
+        return None
+
+    def _eligible(self, row: Any, now: datetime) -> bool:
+        if row.retired_at is not None:
+            return False
+        if self.mode == "practice":
+            return row.id not in self._done
+        if row.suspended or (row.buried_until is not None and row.buried_until > now):
+            return False
+        if row.id in self._done:
+            return False
+        if self.mode == "ahead":
+            return bool(row.state == 2)
+        return bool(row.state in (0, 2))
+
+    # -- answering ---------------------------------------------------------------------
+    def grade(self, card: CardView, response: Any) -> Grade:
+        """Grade ``response`` without recording anything (to show the verdict first)."""
+        return grade_response(card.type, card.data, response)
+
+    def answer(
+        self,
+        card: CardView,
+        response: Any = None,
+        rating: Rating | int | None = None,
+        duration_ms: int = 0,
+        now: datetime | None = None,
+    ) -> Outcome:
+        """Record an answer to ``card`` (one transaction) and return what it did.
+
+        Args:
+            card: The card as :meth:`next_card` returned it.
+            response: The option(s) chosen, the text typed, or the items in order; None
+                for self-graded cards.
+            rating: The rating to apply; None applies the suggested one.
+            duration_ms: Time spent on the card.
+            now: The time of the answer (UTC-aware); defaults to now.
+
+        Raises:
+            CardChanged: The card changed since it was shown; show the next one.
+            ValueError: A self-graded card without a rating.
+        """
+        now = _now(now)
+        outcome = repo.answer_card(
+            self.store,
+            card.id,
+            expected_reps=card.reps,
+            mode=self.mode,
+            response=response,
+            rating=rating,
+            duration_ms=duration_ms,
+            now=now,
+            seed=self.seed,
+        )
+        self.answered += 1
+        self._history.append(card.id)
+        if self.mode != "scheduled" or card.state in (0, 2):
+            self._done.add(card.id)
+        if self._queue and self._queue[0] == card.id:
+            self._queue.popleft()
+        return outcome
+
+    def undo(self) -> UndoResult | None:
+        """Undo the collection's newest review; its card comes back first. Repeatable,
+        and it works after a restart (the log is in the database)."""
+        result = repo.undo_last(self.store)
+        if result is None:
+            return None
+        self._done.discard(result.card_id)
+        if self._history and self._history[-1] == result.card_id:
+            self._history.pop()
+            self.answered = max(0, self.answered - 1)
+        if result.mode != "reset":
+            self._queue.appendleft(result.card_id)
+        return result
+
+    @property
+    def remaining(self) -> int:
+        """Cards still queued (learning cards that come back are not counted)."""
+        return len(self._queue)
+
+
+def _spread(reviews: list[int], new_cards: list[int]) -> list[int]:
+    """Interleave ``new_cards`` evenly among ``reviews``."""
+    if not new_cards:
+        return list(reviews)
+    if not reviews:
+        return list(new_cards)
+    out: list[int] = []
+    total = len(reviews) + len(new_cards)
+    step = total / len(new_cards)
+    slots = {int(step * i + step / 2) for i in range(len(new_cards))}
+    r = iter(reviews)
+    n = iter(new_cards)
+    for position in range(total):
+        source = n if position in slots else r
+        value = next(source, None)
+        if value is None:
+            value = next(n if source is r else r)
+        out.append(value)
+    return out
