@@ -272,6 +272,142 @@ def decks(ctx: click.Context) -> None:
     _print_decks(_open(ctx).decks())
 
 
+# -- settings and card actions -------------------------------------------------------
+@cli.group(invoke_without_command=True)
+@click.option("--deck", help="Show the settings of this deck (with its overrides).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def config(ctx: click.Context, deck: str | None, as_json: bool) -> None:
+    """Show the effective study settings and where each comes from.
+
+    Sources, strongest first: the deck's own value, the collection's, the [study] table
+    of config.toml, the default. Change them with `quizzer config set`.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from quizzer.config import load_config
+    from quizzer.paths import config_file
+
+    col = _open(ctx)
+    try:
+        rows = col.settings(deck)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    if deck and deck not in {d.slug for d in col.decks()}:
+        _fail(f"no deck '{deck}'")
+    if as_json:
+        click.echo(
+            json.dumps({r.name: {"value": r.value, "source": r.source} for r in rows}, indent=2)
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from quizzer.store.db import masked_url
+
+    table = Table(title=f"Study settings{' for ' + deck if deck else ''}", title_justify="left")
+    for name in ("setting", "value", "from", "meaning"):
+        table.add_column(name)
+    for r in rows:
+        value = ", ".join(r.value) if isinstance(r.value, list) else str(r.value)
+        table.add_row(r.name, value or "—", r.source, r.help)
+    console = Console(highlight=False)
+    console.print(table)
+    loaded = load_config()
+    console.print(f"database: {masked_url(col.store.url)}", markup=False)
+    console.print(
+        f"config file: {loaded.path or config_file()} "
+        f"({'found' if loaded.path else 'not present'})",
+        markup=False,
+    )
+
+
+@config.command("set")
+@click.argument("name")
+@click.argument("value", nargs=-1, required=True)
+@click.option("--deck", help="Set it for this deck only.")
+@click.pass_context
+def config_set(ctx: click.Context, name: str, value: tuple[str, ...], deck: str | None) -> None:
+    """Set a study setting, e.g. `quizzer config set desired_retention 0.85` or
+    `quizzer config set learning_steps 1m 10m 1h --deck my-deck`."""
+    from quizzer.study.settings import SettingError
+
+    col = _open(ctx.parent)  # type: ignore[arg-type]
+    raw: object = " ".join(value)
+    try:
+        parsed = col.set_setting(name, raw, deck)
+    except SettingError as exc:
+        _fail(str(exc))
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    from quizzer.study.settings import to_stored
+
+    shown = to_stored(name, parsed)
+    shown = " ".join(map(str, shown)) if isinstance(shown, list) else shown
+    click.echo(f"{name} = {shown}" + (f" for deck {deck}" if deck else ""))
+
+
+@config.command("unset")
+@click.argument("name")
+@click.option("--deck", help="Remove the deck's own value.")
+@click.pass_context
+def config_unset(ctx: click.Context, name: str, deck: str | None) -> None:
+    """Remove a stored setting, so the next source applies."""
+    from quizzer.study.settings import SettingError
+
+    col = _open(ctx.parent)  # type: ignore[arg-type]
+    try:
+        removed = col.unset_setting(name, deck)
+    except SettingError as exc:
+        _fail(str(exc))
+    click.echo(f"{name}: {'removed' if removed else 'was not set'}")
+
+
+def _card_ids(col: Any, deck: str, keys: tuple[str, ...]) -> list[int]:
+    try:
+        if not keys:
+            return list(col.deck_card_ids(deck))
+        return [col.card_id(deck, key) for key in keys]
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+
+
+def _card_action(name: str, help_text: str, needs_confirm: bool = False) -> None:
+    @cli.command(name, help=help_text)
+    @click.argument("deck")
+    @click.argument("keys", nargs=-1)
+    @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+    @click.pass_context
+    def command(ctx: click.Context, deck: str, keys: tuple[str, ...], yes: bool) -> None:
+        col = _open(ctx)
+        ids = _card_ids(col, deck, keys)
+        if needs_confirm and not yes:
+            what = f"{len(ids)} card(s) of {deck}" if keys else f"every card of {deck}"
+            click.confirm(f"Reset the progress of {what}? Their history is kept.", abort=True)
+        count = getattr(col, name)(ids)
+        click.echo(f"{name}: {count} card(s)")
+
+
+_card_action("suspend", "Suspend cards of DECK (by KEY, or all of them) until unsuspended.")
+_card_action("unsuspend", "Unsuspend cards of DECK (by KEY, or all of them).")
+_card_action("bury", "Hide cards of DECK (by KEY, or all of them) until the next study day.")
+_card_action("unbury", "Show buried cards of DECK again today.")
+_card_action(
+    "reset", "Make cards of DECK new again (their history is kept; undoable).", needs_confirm=True
+)
+
+
+@cli.command()
+@click.pass_context
+def undo(ctx: click.Context) -> None:
+    """Undo the newest review (or reset) in the collection; repeat to go further back."""
+    result = _open(ctx).undo()
+    if result is None:
+        click.echo("nothing to undo")
+        return
+    click.echo(f"undid {result.mode} review {result.review_id} of card {result.card_id}")
+
+
 # -- authoring -----------------------------------------------------------------------
 @cli.command()
 @click.option(
