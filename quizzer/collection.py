@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 from quizzer.store.db import Store, StoreError, resolve_url, sqlite_path
 
 if TYPE_CHECKING:
+    from quizzer.browse import BrowseRow, ReviewInfo
     from quizzer.study.repo import SettingSource
     from quizzer.study.session import StudySession
     from quizzer.study.types import DeckCounts, UndoResult
+    from quizzer.summary import SessionSummary, Streak
 
 __all__ = ["Collection", "DeckInfo", "StoreError"]
 
@@ -338,3 +340,30 @@ class Collection:
         from quizzer.study.repo import unset_setting
 
         return unset_setting(self.store, name, deck)
+
+    # -- browsing and summaries ----------------------------------------------------
+    def browse(
+        self, query: str = "", now: datetime | None = None, limit: int | None = None
+    ) -> list[BrowseRow]:
+        """Cards matching a search query (see :mod:`quizzer.browse`)."""
+        from quizzer.browse import browse
+
+        return browse(self.store, query, _now(now), limit)
+
+    def history(self, card_id: int) -> list[ReviewInfo]:
+        """Every review of a card, oldest first."""
+        from quizzer.browse import card_history
+
+        return card_history(self.store, card_id)
+
+    def streak(self, now: datetime | None = None) -> Streak:
+        """The current and longest run of study days."""
+        from quizzer.summary import streak
+
+        return streak(self.store, _now(now))
+
+    def summary(self, session: StudySession, now: datetime | None = None) -> SessionSummary:
+        """What ``session`` achieved: cards, accuracy per type, time, due tomorrow, streak."""
+        from quizzer.summary import session_summary
+
+        return session_summary(self.store, list(session.review_ids), session.deck, _now(now))

@@ -94,6 +94,8 @@ class StudySession:
         self._done: set[int] = set()
         self._settings: dict[str, StudySettings] = {}
         self._history: list[int] = []
+        #: The reviews this session made (undone ones removed), for its summary.
+        self.review_ids: list[int] = []
         with self.store.read() as session:
             decks = session.execute(
                 select(decks_t.c.id, decks_t.c.slug).order_by(decks_t.c.title)
@@ -344,6 +346,7 @@ class StudySession:
         )
         self.answered += 1
         self._history.append(card.id)
+        self.review_ids.append(outcome.review_id)
         if self.mode != "scheduled" or card.state in (0, 2):
             self._done.add(card.id)
         if self._queue and self._queue[0] == card.id:
@@ -357,12 +360,33 @@ class StudySession:
         if result is None:
             return None
         self._done.discard(result.card_id)
+        if result.review_id in self.review_ids:
+            self.review_ids.remove(result.review_id)
         if self._history and self._history[-1] == result.card_id:
             self._history.pop()
             self.answered = max(0, self.answered - 1)
         if result.mode != "reset":
             self._queue.appendleft(result.card_id)
         return result
+
+    def refresh(self, card: CardView, now: datetime | None = None) -> CardView | None:
+        """``card`` as it is now (after an edit of its deck), or None if it was retired."""
+        now = _now(now)
+        with self.store.read() as session:
+            row = repo.card_row(session, card.id)
+            if row is None or row.retired_at is not None:
+                return None
+            return self._view(session, row, now)
+
+    def counts(self, now: datetime | None = None) -> tuple[int, int, int]:
+        """(new, learning, due) left today in this session's decks."""
+        wanted = set(self._slugs[d] for d in self.deck_ids)
+        counts = [c for c in self.col.deck_counts(now) if c.deck in wanted]
+        return (
+            sum(c.new for c in counts),
+            sum(c.learning for c in counts),
+            sum(c.due for c in counts),
+        )
 
     @property
     def remaining(self) -> int:
