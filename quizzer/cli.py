@@ -45,20 +45,52 @@ def _open(ctx: click.Context) -> Any:
 def cli(ctx: click.Context, db: str | None) -> None:
     """quizzer: study plain-text YAML decks with FSRS spaced repetition.
 
-    Run without a command to import the bundled decks (and the folders in the config's
-    deck_dirs) and list your decks.
+    Run without a command to open the study app on the bundled decks and the folders
+    in the config's deck_dirs (outside a terminal it imports them and lists your decks).
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
-        col = _open(ctx)
-        report = col.import_default_decks()
+        _run_app(ctx, [], import_defaults=True, open_deck=None)
+
+
+def _run_app(
+    ctx: click.Context, paths: list[Path], import_defaults: bool, open_deck: str | None
+) -> None:
+    col = _open(ctx)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        # No terminal to draw on (a pipe, CI): import and list instead of starting the UI.
+        report = col.import_default_decks() if import_defaults else col.import_decks(paths)
+        if paths and import_defaults:
+            report = col.import_decks(paths)
         _print_problems(report.problems)
         _print_decks(col.decks())
-        click.echo(
-            "\nThe study app arrives with the TUI; meanwhile `quizzer --help` lists "
-            "what you can do."
-        )
+        return
+    from quizzer.tui import create_app
+
+    create_app(col, paths, import_defaults=import_defaults, open_deck=open_deck).run()
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.pass_context
+def study(ctx: click.Context, targets: tuple[str, ...]) -> None:
+    """Open the study app on decks (by id) or deck files and folders.
+
+    With no TARGETS it studies every deck. A deck id opens that deck's queue; paths are
+    imported (and watched for changes) first.
+    """
+    paths = [Path(t) for t in targets if Path(t).exists()]
+    decks = [t for t in targets if not Path(t).exists()]
+    if len(decks) > 1:
+        _fail("give at most one deck id (or several deck files)")
+    open_deck = decks[0] if decks else "*"
+    if paths and not decks:
+        from quizzer.deck.loader import find_deck_files, read_deck
+
+        slugs = {r.deck.id for f in find_deck_files(paths) if (r := read_deck(f, lint=False)).deck}
+        open_deck = slugs.pop() if len(slugs) == 1 else "*"
+    _run_app(ctx, paths, import_defaults=not paths, open_deck=open_deck)
 
 
 # -- check ---------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Browse every card: filter, sort, see a card's history, suspend, reset, edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from quizzer.tui.safe import plain, short
+
+if TYPE_CHECKING:
+    from quizzer.browse import BrowseRow, ReviewInfo
+    from quizzer.tui.app import QuizzerApp
+
+__all__ = ["BrowseScreen"]
+
+_RATINGS = {0: "reset", 1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+_COLUMNS = [
+    ("deck", "Deck"),
+    ("type", "Type"),
+    ("prompt", "Prompt"),
+    ("state", "State"),
+    ("due", "Due"),
+    ("stability", "Stab."),
+    ("difficulty", "Diff."),
+    ("r", "R now"),
+    ("lapses", "Lapses"),
+    ("flags", "Flags"),
+]
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "—"
+
+
+def _num(value: float | None, fmt: str) -> Text:
+    return Text(format(value, fmt) if value is not None else "—", justify="right")
+
+
+class BrowseScreen(Screen[None]):
+    """A sortable table of cards with a filter box and a detail panel."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="browse.back"),
+        Binding("slash", "focus_filter", "Filter", id="browse.filter"),
+        Binding("s", "toggle_suspend", "Suspend/unsuspend", id="browse.suspend"),
+        Binding("r", "reset", "Reset", id="browse.reset"),
+        Binding("e", "edit", "Edit", id="browse.edit"),
+    ]
+
+    def __init__(self, query: str = ""):
+        super().__init__()
+        self.initial_query = query
+        self.rows: dict[str, BrowseRow] = {}
+        self.sort_key: str | None = None
+        self.sort_reverse = False
+
+    @property
+    def qapp(self) -> QuizzerApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            value=self.initial_query,
+            id="filter",
+            placeholder="filter: words, deck:ID tag:T type:choice is:due|new|leech|"
+            "suspended|retired",
+        )
+        with Horizontal(id="browse-main"):
+            yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="detail"):
+                yield Static(id="detail-body")
+        yield Static(id="browse-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in _COLUMNS:
+            table.add_column(label, key=key)
+        self.search(self.initial_query)
+        table.focus()
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        """Run the search and go to the table."""
+        self.search(event.value)
+        self.query_one(DataTable).focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        """Search as the learner types."""
+        self.search(event.value)
+
+    @work(thread=True, exclusive=True, group="browse")
+    def search(self, query: str) -> None:
+        """Query off the UI thread."""
+        from quizzer.browse import BrowseError
+
+        try:
+            rows = self.qapp.col.browse(query, now=self.qapp.now(), limit=5000)
+        except BrowseError as exc:
+            self.app.call_from_thread(self.show_status, str(exc), True)
+            return
+        self.app.call_from_thread(self.show_rows, rows)
+
+    def show_status(self, message: str, error: bool = False) -> None:
+        """A line under the table."""
+        self.query_one("#browse-status", Static).update(
+            plain(message, "bold red" if error else "dim")
+        )
+
+    def show_rows(self, rows: list[BrowseRow]) -> None:
+        """Fill the table."""
+        table = self.query_one(DataTable)
+        table.clear()
+        self.rows = {str(r.id): r for r in rows}
+        for r in rows:
+            table.add_row(
+                plain(short(r.deck, 24)),
+                r.type,
+                plain(short(r.prompt, 48)),
+                r.state,
+                _date(r.due),
+                _num(r.stability, ".1f"),
+                _num(r.difficulty, ".1f"),
+                _num(r.retrievability, ".0%"),
+                Text(str(r.lapses), justify="right"),
+                " ".join(r.flags),
+                key=str(r.id),
+            )
+        if self.sort_key:
+            table.sort(
+                self.sort_key, key=self._sort_value(self.sort_key), reverse=self.sort_reverse
+            )
+        shown = f"{len(rows)} card{'s' if len(rows) != 1 else ''}"
+        self.show_status(shown + (" (first 5000)" if len(rows) >= 5000 else ""))
+        if rows:
+            self.show_detail(rows[0].id)
+        else:
+            self.query_one("#detail-body", Static).update("")
+
+    def _sort_value(self, column: str) -> Any:
+        def value(cell: Any) -> Any:
+            text = cell.plain if isinstance(cell, Text) else str(cell)
+            try:
+                return (0, float(text.rstrip("%")))
+            except ValueError:
+                return (1, text)
+
+        return value
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Sort by the clicked column; again to reverse."""
+        key = str(event.column_key.value)
+        self.sort_reverse = not self.sort_reverse if self.sort_key == key else False
+        self.sort_key = key
+        event.data_table.sort(
+            event.column_key, key=self._sort_value(key), reverse=self.sort_reverse
+        )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.show_detail(int(event.row_key.value))
+
+    @work(thread=True, exclusive=True, group="detail")
+    def show_detail(self, card_id: int) -> None:
+        """Load the card's history off the UI thread."""
+        history = self.qapp.col.history(card_id)
+        self.app.call_from_thread(self.render_detail, card_id, history)
+
+    def render_detail(self, card_id: int, history: list[ReviewInfo]) -> None:
+        """Show a card and its reviews."""
+        row = self.rows.get(str(card_id))
+        if row is None:
+            return
+        head = Text()
+        head.append(plain(row.prompt, "bold"))
+        head.append("\n")
+        head.append(plain(f"{row.deck} · {row.key} · {row.type} · line {row.line}", "dim"))
+        table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+        for name in ("when", "mode", "rating", "ok", "time"):
+            table.add_column(name)
+        for review in history:
+            ok = "—" if review.correct is None else ("✓" if review.correct else "✗")
+            table.add_row(
+                review.reviewed_at.strftime("%Y-%m-%d %H:%M"),
+                review.mode,
+                _RATINGS.get(review.rating, str(review.rating)),
+                ok,
+                f"{review.duration_ms / 1000:.0f}s",
+            )
+        from rich.console import Group
+
+        body = Group(head, Text(""), table if history else Text("No reviews yet.", style="dim"))
+        self.query_one("#detail-body", Static).update(body)
+
+    def selected(self) -> BrowseRow | None:
+        """The highlighted card."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self.rows.get(str(row_key.value))
+
+    def action_focus_filter(self) -> None:
+        """Jump to the filter box."""
+        self.query_one("#filter", Input).focus()
+
+    def action_toggle_suspend(self) -> None:
+        """Suspend or unsuspend the highlighted card."""
+        row = self.selected()
+        if row is None:
+            return
+        if "suspended" in row.flags:
+            self.qapp.col.unsuspend([row.id])
+            self.notify("Unsuspended.", markup=False)
+        else:
+            self.qapp.col.suspend([row.id])
+            self.notify("Suspended.", markup=False)
+        self.search(self.query_one("#filter", Input).value)
+
+    def action_reset(self) -> None:
+        """Reset the highlighted card's progress, after confirmation."""
+        from quizzer.tui.dialogs.confirm import ConfirmDialog
+
+        row = self.selected()
+        if row is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.qapp.col.reset([row.id], now=self.qapp.now())
+                self.notify("Progress reset (undo with u in a study session).", markup=False)
+                self.search(self.query_one("#filter", Input).value)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Reset this card's progress?",
+                short(row.prompt, 70) + "\nIts history is kept.",
+                yes="Reset",
+            ),
+            confirmed,
+        )
+
+    async def action_edit(self) -> None:
+        """Open the highlighted card in $EDITOR."""
+        row = self.selected()
+        if row is None or not row.path:
+            return
+        if await self.qapp.edit_file(row.path, row.line):
+            self.search(self.query_one("#filter", Input).value)
+
+    def action_back(self) -> None:
+        """Back to the decks."""
+        self.app.pop_screen()

@@ -1,0 +1,157 @@
+"""The home screen: every deck with today's counts and its mastery."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from quizzer.tui.safe import plain, short
+
+if TYPE_CHECKING:
+    from quizzer.study.types import DeckCounts
+    from quizzer.tui.app import QuizzerApp
+
+__all__ = ["DecksScreen", "mastery_bar"]
+
+EMPTY = (
+    "No decks yet.\n\n"
+    "• Write one:  quizzer new my-deck.yaml   (then edit it)\n"
+    "• Import it:  quizzer import my-deck.yaml   or press r after adding deck_dirs\n"
+    "  to config.toml\n"
+    "• The format: docs/deck-format.md"
+)
+
+
+def mastery_bar(mature: int, total: int, width: int = 8) -> Text:
+    """A bar of the share of mature cards (stability of 21 days or more)."""
+    share = mature / total if total else 0.0
+    filled = round(share * width)
+    bar = Text("█" * filled, style="green")
+    bar.append("░" * (width - filled), style="dim")
+    bar.append(f" {share:4.0%}")
+    return bar
+
+
+class DecksScreen(Screen[None]):
+    """Deck list. Enter studies, a studies all, p practises, b browses."""
+
+    BINDINGS = [
+        Binding("enter", "study", "Study", id="decks.study", priority=True),
+        Binding("a", "study_all", "Study all", id="decks.study_all"),
+        Binding("p", "practice", "Practice", id="decks.practice"),
+        Binding("b", "browse", "Browse", id="decks.browse"),
+        Binding("r", "reimport", "Re-import", id="decks.reimport"),
+        Binding("?", "app.help", "Help", id="decks.help"),
+        Binding("q", "app.quit", "Quit", id="decks.quit"),
+    ]
+
+    @property
+    def qapp(self) -> QuizzerApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("quizzer", style="bold"), id="decks-title", classes="topbar")
+        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        yield Static(EMPTY, id="empty", markup=False)
+        yield Static(id="decks-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Deck", key="deck")
+        table.add_column(Text("New", justify="right"), key="new")
+        table.add_column(Text("Learn", justify="right"), key="learning")
+        table.add_column(Text("Due", justify="right"), key="due")
+        table.add_column(Text("Cards", justify="right"), key="total")
+        table.add_column("Mastery", key="mastery")
+        self.query_one("#empty").display = False
+        self.refresh_counts()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_counts()
+
+    @work(thread=True, exclusive=True, group="deck-counts")
+    def refresh_counts(self) -> None:
+        """Recount in a worker, then redraw the table."""
+        counts = self.qapp.col.deck_counts(now=self.qapp.now())
+        streak = self.qapp.col.streak(now=self.qapp.now())
+        self.app.call_from_thread(self.show_counts, counts, streak.current)
+
+    def show_counts(self, counts: list[DeckCounts], streak: int) -> None:
+        """Fill the table with ``counts``."""
+        table = self.query_one(DataTable)
+        selected = self.selected_deck()
+        table.clear()
+        for c in counts:
+            table.add_row(
+                plain(short(c.title, 34)),
+                Text(str(c.new), style="blue" if c.new else "dim", justify="right"),
+                Text(str(c.learning), style="red" if c.learning else "dim", justify="right"),
+                Text(str(c.due), style="green" if c.due else "dim", justify="right"),
+                Text(str(c.total), justify="right"),
+                mastery_bar(c.mature, c.total),
+                key=c.deck,
+            )
+        empty = not counts
+        table.display = not empty
+        self.query_one("#empty").display = empty
+        if selected is not None and selected in {c.deck for c in counts}:
+            table.move_cursor(row=table.get_row_index(selected))
+        total_due = sum(c.new + c.learning + c.due for c in counts)
+        status = Text(f"{total_due} to study today", style="bold" if total_due else "dim")
+        if streak:
+            status.append(f"   streak {streak} day{'s' if streak != 1 else ''}", style="dim")
+        self.query_one("#decks-status", Static).update(status)
+        if not empty:
+            table.focus()
+
+    def selected_deck(self) -> str | None:
+        """The slug of the highlighted deck."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value) if row_key.value is not None else None
+
+    def action_study(self) -> None:
+        """Study the highlighted deck."""
+        deck = self.selected_deck()
+        if deck is not None:
+            self.qapp.start_session(deck, "scheduled")
+
+    def action_study_all(self) -> None:
+        """Study every deck."""
+        self.qapp.start_session(None, "scheduled")
+
+    def action_practice(self) -> None:
+        """Ask what to practise, then drill it."""
+        from quizzer.tui.dialogs.practice import PracticeDialog
+
+        deck = self.selected_deck()
+        if deck is None:
+            return
+        title = next((c for c in [self.query_one(DataTable).get_row(deck)[0]]), deck)
+
+        def chosen(choice: tuple[str, str | None] | None) -> None:
+            if choice is not None:
+                self.qapp.start_session(deck, "practice", filter=choice[0], tag=choice[1])
+
+        self.app.push_screen(PracticeDialog(str(title)), chosen)
+
+    def action_browse(self) -> None:
+        """Browse the cards (of the highlighted deck)."""
+        from quizzer.tui.screens.browse import BrowseScreen
+
+        deck = self.selected_deck()
+        self.app.push_screen(BrowseScreen(f"deck:{deck}" if deck else ""))
+
+    def action_reimport(self) -> None:
+        """Re-import every deck folder."""
+        self.qapp.reimport(announce=True)

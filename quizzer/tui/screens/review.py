@@ -1,0 +1,369 @@
+"""The review screen: one card at a time, answered, graded, rated.
+
+Writing an answer and fetching the next card run in a thread worker, so the screen
+never waits on the disk; every answer is committed before the next card appears, so
+quitting at any moment loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, ProgressBar, Static
+
+from quizzer.study.types import CardChanged, CardView, Grade, Rating, Verdict
+from quizzer.tui.safe import markdown, plain
+from quizzer.tui.widgets.answers import ChoiceAnswer, OrderAnswer, Submitted, TypedAnswer
+from quizzer.tui.widgets.rating_bar import RatingBar
+
+if TYPE_CHECKING:
+    from quizzer.study.session import StudySession
+    from quizzer.tui.app import QuizzerApp
+
+__all__ = ["ReviewScreen"]
+
+_STATE_LABEL = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
+_VERDICT_STYLE = {
+    Verdict.CORRECT: ("✓ Correct", "bold green"),
+    Verdict.ALMOST: ("≈ Almost", "bold yellow"),
+    Verdict.WRONG: ("✗ Incorrect", "bold red"),
+    Verdict.SELF: ("Answer", "bold"),
+}
+
+
+def diff_text(grade: Grade) -> Text:
+    """The response against the right answer: missing text green, extra text struck red."""
+    out = Text()
+    for segment in grade.diff:
+        if segment.op == "equal":
+            out.append(plain(segment.response))
+        else:
+            if segment.response:
+                out.append(plain(segment.response, "strike red"))
+            if segment.expected:
+                out.append(plain(segment.expected, "bold green underline"))
+    return out
+
+
+class ReviewScreen(Screen[None]):
+    """Study a session's cards until none is left, then show its summary."""
+
+    BINDINGS = [
+        Binding("space", "reveal", "Show answer", id="review.reveal"),
+        Binding("enter", "enter", "Submit / take suggestion", id="review.enter", priority=True),
+        Binding("1", "number(1)", "Again", show=False, id="review.1"),
+        Binding("2", "number(2)", "Hard", show=False, id="review.2"),
+        Binding("3", "number(3)", "Good", show=False, id="review.3"),
+        Binding("4", "number(4)", "Easy", show=False, id="review.4"),
+        Binding("u", "undo", "Undo", id="review.undo"),
+        Binding("s", "suspend", "Suspend", id="review.suspend"),
+        Binding("b", "bury", "Bury", id="review.bury"),
+        Binding("e", "edit", "Edit", id="review.edit"),
+        Binding("h", "hint", "Hint", id="review.hint"),
+        Binding("escape", "finish", "End", id="review.finish"),
+    ]
+
+    def __init__(self, session: StudySession, title: str):
+        super().__init__()
+        self.session = session
+        self.title_text = title
+        self.card: CardView | None = None
+        self.grade: Grade | None = None
+        self.response: Any = None
+        self.shown_at = time.monotonic()
+        self.busy = False
+        self.total = max(1, session.remaining)
+        self._showing = asyncio.Lock()
+
+    @property
+    def qapp(self) -> QuizzerApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="review-header", classes="topbar")
+        yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="progress")
+        with VerticalScroll(id="card-area"):
+            yield Static(id="card-meta", classes="meta")
+            yield Markdown(id="prompt", open_links=False)
+            yield Static(id="hint", classes="hint")
+            yield Vertical(id="answer-slot")
+            yield Static(id="verdict")
+            yield Markdown(id="answer", open_links=False)
+            yield Markdown(id="explain", open_links=False)
+        yield RatingBar(id="ratings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ratings").display = False
+        self.load_next()
+
+    # -- loading cards -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="review")
+    def load_next(self) -> None:
+        """Fetch the next card off the UI thread."""
+        card = self.session.next_card(now=self.qapp.now())
+        counts = self.session.counts(now=self.qapp.now())
+        self.app.call_from_thread(self.show_card, card, counts)  # type: ignore[arg-type]
+
+    async def show_card(self, card: CardView | None, counts: tuple[int, int, int]) -> None:
+        """Display ``card`` (or finish when there is none)."""
+        async with self._showing:  # one card at a time, even if two loads race
+            await self._show_card(card, counts)
+
+    async def _show_card(self, card: CardView | None, counts: tuple[int, int, int]) -> None:
+        self.busy = False
+        self._header(counts)
+        if card is None:
+            self.action_finish()
+            return
+        self.card = card
+        self.grade = None
+        self.response = None
+        self.shown_at = time.monotonic()
+        meta = Text()
+        if self.session.deck is None:
+            meta.append(plain(card.deck_title, "bold"))
+            meta.append("  ·  ")
+        if card.source:
+            meta.append(plain(card.source.rsplit(" › ", 1)[-1], "italic"))
+            meta.append("  ·  ")
+        meta.append(_STATE_LABEL.get(card.state, ""))
+        if card.mode != "scheduled":
+            meta.append(f"  ·  {card.mode}", style="italic")
+        self.query_one("#card-meta", Static).update(meta)
+        await self.query_one("#prompt", Markdown).update(markdown(card.prompt))
+        self.query_one("#hint", Static).update("")
+        self.query_one("#verdict", Static).update("")
+        await self.query_one("#answer", Markdown).update("")
+        await self.query_one("#explain", Markdown).update("")
+        self.query_one("#answer", Markdown).display = False
+        self.query_one("#explain", Markdown).display = False
+        self.query_one("#ratings").display = False
+        slot = self.query_one("#answer-slot", Vertical)
+        await slot.remove_children()
+        if card.input == "choice":
+            await slot.mount(ChoiceAnswer(card.choices, card.multiple))
+        elif card.input == "typed":
+            await slot.mount(TypedAnswer(card.blanks or 1))
+        elif card.input == "order":
+            await slot.mount(OrderAnswer(card.items))
+        else:
+            await slot.mount(
+                Static(Text("Space or Enter shows the answer.", style="dim"), classes="answer-help")
+            )
+            self.focus()
+        self.query_one("#card-area").scroll_home(animate=False)
+
+    def _header(self, counts: tuple[int, int, int]) -> None:
+        new, learning, due = counts
+        text = Text()
+        text.append(plain(self.title_text, "bold"))
+        text.append("   ")
+        text.append(f"{new} new", "blue")
+        text.append(" · ")
+        text.append(f"{learning} learning", "red")
+        text.append(" · ")
+        text.append(f"{due} due", "green")
+        text.append(f"   done {self.session.answered}", "dim")
+        self.query_one("#review-header", Static).update(text)
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(
+            total=max(self.total, self.session.answered + self.session.remaining, 1),
+            progress=self.session.answered,
+        )
+
+    # -- answering ---------------------------------------------------------------------
+    @on(Submitted)
+    async def submitted(self, event: Submitted) -> None:
+        """A response was given: grade it and show the verdict."""
+        event.stop()
+        await self.show_grade(event.response)
+
+    async def show_grade(self, response: Any) -> None:
+        """Grade ``response`` (None reveals a self-graded card) and offer the ratings."""
+        card = self.card
+        if card is None or self.grade is not None:
+            return
+        self.response = response
+        self.grade = self.session.grade(card, response)
+        label, style = _VERDICT_STYLE[self.grade.verdict]
+        verdict = Text(label, style=style)
+        if self.grade.message:
+            verdict.append(f"  ({self.grade.message})", style="dim")
+        if self.grade.diff and self.grade.verdict is not Verdict.CORRECT:
+            verdict.append("\n")
+            verdict.append(diff_text(self.grade))
+        self.query_one("#verdict", Static).update(verdict)
+        answer = self.query_one("#answer", Markdown)
+        await answer.update(markdown(card.answer))
+        answer.display = True
+        if card.explain:
+            explain = self.query_one("#explain", Markdown)
+            await explain.update(markdown(card.explain))
+            explain.display = True
+        for widget in self.query(
+            "#answer-slot Input, #answer-slot OptionList, "
+            "#answer-slot SelectionList, #answer-slot ListView"
+        ):
+            widget.disabled = True
+        bar = self.query_one("#ratings", RatingBar)
+        suggested = self.grade.suggested
+        bar.show(
+            card.intervals,
+            suggested if suggested else Rating.GOOD if self.grade.verdict is Verdict.SELF else None,
+        )
+        bar.display = True
+        self.focus()
+
+    def rate(self, rating: Rating) -> None:
+        """Apply ``rating`` to the shown card and move on."""
+        if self.card is None or self.grade is None or self.busy:
+            return
+        self.busy = True
+        duration = int((time.monotonic() - self.shown_at) * 1000)
+        self.save_answer(self.card, self.response, rating, duration)
+
+    @work(thread=True, exclusive=True, group="review")
+    def save_answer(self, card: CardView, response: Any, rating: Rating, duration: int) -> None:
+        """Record the answer, then fetch the next card, off the UI thread."""
+        try:
+            outcome = self.session.answer(
+                card, response=response, rating=rating, duration_ms=duration, now=self.qapp.now()
+            )
+        except CardChanged as exc:
+            self.app.call_from_thread(
+                self.app.notify, f"{exc}; showing the next card.", markup=False, severity="warning"
+            )
+        else:
+            if outcome.leech:
+                message = "This card is a leech" + (
+                    " and was suspended." if outcome.suspended else "."
+                )
+                self.app.call_from_thread(
+                    self.app.notify, message, markup=False, severity="warning"
+                )
+        card_next = self.session.next_card(now=self.qapp.now())
+        counts = self.session.counts(now=self.qapp.now())
+        self.app.call_from_thread(self.show_card, card_next, counts)  # type: ignore[arg-type]
+
+    # -- actions -----------------------------------------------------------------------
+    async def action_reveal(self) -> None:
+        """Show the answer of a self-graded card."""
+        if self.card is not None and self.card.input == "reveal" and self.grade is None:
+            await self.show_grade(None)
+
+    async def action_enter(self) -> None:
+        """Enter: reveal, submit the response, or take the suggested rating."""
+        if self.card is None or self.busy:
+            return
+        if self.grade is None:
+            if self.card.input == "reveal":
+                await self.show_grade(None)
+                return
+            for widget in self.query("#answer-slot .answer-widget"):
+                if isinstance(widget, ChoiceAnswer | TypedAnswer | OrderAnswer):
+                    widget.submit()
+                    break
+            return
+        self.rate(self.grade.suggested or Rating.GOOD)
+
+    def action_number(self, number: int) -> None:
+        """1–4 rate once graded; before that they pick an option."""
+        if self.grade is not None:
+            self.rate(Rating(number))
+            return
+        self.action_number_key(number)
+
+    def action_number_key(self, number: int) -> None:
+        """Number keys select options of a choice card."""
+        for widget in self.query(ChoiceAnswer):
+            widget.pick(number)
+
+    def on_key(self, event: Any) -> None:
+        # 5–9 only ever pick options (1–4 are bindings, as they also rate).
+        if len(event.key) == 1 and event.key in "56789" and self.grade is None:
+            self.action_number_key(int(event.key))
+
+    @on(RatingBar.Rated)
+    def rated(self, event: RatingBar.Rated) -> None:
+        """A rating button was clicked."""
+        self.rate(event.rating)
+
+    def action_hint(self) -> None:
+        """Show the card's hint."""
+        if self.card is not None:
+            hint = self.card.hint or "This card has no hint."
+            self.query_one("#hint", Static).update(plain(f"Hint: {hint}", "italic"))
+
+    def action_undo(self) -> None:
+        """Undo the newest answer; its card comes back."""
+        if self.busy:
+            return
+        self.busy = True
+        self.run_undo()
+
+    @work(thread=True, exclusive=True, group="review")
+    def run_undo(self) -> None:
+        """Undo off the UI thread, then show the card again."""
+        result = self.session.undo()
+        message = "Nothing to undo." if result is None else "Undone."
+        self.app.call_from_thread(self.app.notify, message, markup=False)
+        card = self.session.next_card(now=self.qapp.now())
+        counts = self.session.counts(now=self.qapp.now())
+        self.app.call_from_thread(self.show_card, card, counts)  # type: ignore[arg-type]
+
+    def action_suspend(self) -> None:
+        """Suspend the shown card and move on."""
+        if self.card is not None and not self.busy:
+            self.qapp.col.suspend([self.card.id])
+            self.notify("Card suspended.", markup=False)
+            self.busy = True
+            self.load_next()
+
+    def action_bury(self) -> None:
+        """Bury the shown card until tomorrow and move on."""
+        if self.card is not None and not self.busy:
+            self.qapp.col.bury([self.card.id], now=self.qapp.now())
+            self.notify("Card buried until tomorrow.", markup=False)
+            self.busy = True
+            self.load_next()
+
+    async def action_edit(self) -> None:
+        """Open the card's deck file in $EDITOR at its line, then re-import it."""
+        card = self.card
+        if card is None or not card.path:
+            self.notify("This card has no deck file to edit.", markup=False)
+            return
+        if not await self.qapp.edit_file(card.path, card.line):
+            return
+        refreshed = self.session.refresh(card, now=self.qapp.now())
+        if refreshed is None:
+            self.notify("The card is no longer in its deck.", markup=False)
+            self.load_next()
+            return
+        await self.show_card(refreshed, self.session.counts(now=self.qapp.now()))
+
+    async def refresh_card(self) -> None:
+        """The decks changed on disk: show the current card as it is now."""
+        if self.card is None or self.grade is not None:
+            return
+        refreshed = self.session.refresh(self.card, now=self.qapp.now())
+        if refreshed is None:
+            self.load_next()
+        elif refreshed.data != self.card.data:
+            await self.show_card(refreshed, self.session.counts(now=self.qapp.now()))
+
+    def action_finish(self) -> None:
+        """End the session and show its summary."""
+        from quizzer.tui.screens.summary import SummaryScreen
+
+        self.app.switch_screen(SummaryScreen(self.session))

@@ -1,0 +1,176 @@
+"""How each card type is answered: options, a typed answer, or items to order.
+
+Every widget here shows deck text as literal ``Text`` (never markup) and exposes
+``response()`` in the form :meth:`quizzer.study.session.StudySession.answer` takes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, ListItem, ListView, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from quizzer.tui.safe import plain
+
+__all__ = ["ChoiceAnswer", "OrderAnswer", "Submitted", "TypedAnswer"]
+
+
+class Submitted(Message):
+    """The learner submitted a response."""
+
+    def __init__(self, response: Any):
+        super().__init__()
+        self.response = response
+
+
+class ChoiceAnswer(Vertical):
+    """Options: arrows or number keys select, Enter submits; space toggles when several
+    answers are right."""
+
+    def __init__(self, choices: tuple[str, ...], multiple: bool):
+        super().__init__(classes="answer-widget")
+        self.choices = choices
+        self.multiple = multiple
+
+    def compose(self) -> ComposeResult:
+        if self.multiple:
+            yield Static(
+                "Select every right answer: space toggles, Enter submits.", classes="answer-help"
+            )
+            yield SelectionList[int](
+                *[Selection(plain(f"{i}. {c}"), i) for i, c in enumerate(self.choices)],
+                id="choices",
+            )
+        else:
+            yield OptionList(
+                *[Option(plain(f"{i}. {c}"), id=str(i)) for i, c in enumerate(self.choices, 1)],
+                id="choices",
+            )
+
+    def on_mount(self) -> None:
+        widget = self.query_one("#choices")
+        widget.focus()
+        if isinstance(widget, OptionList):
+            widget.highlighted = 0
+
+    def pick(self, number: int) -> None:
+        """Select option ``number`` (from 1): toggles it when several are right."""
+        if not 1 <= number <= len(self.choices):
+            return
+        widget = self.query_one("#choices")
+        if isinstance(widget, SelectionList):
+            widget.toggle(number - 1)
+            widget.highlighted = number - 1
+        elif isinstance(widget, OptionList):
+            widget.highlighted = number - 1
+
+    def response(self) -> Any:
+        """The chosen option, or the list of selected options."""
+        widget = self.query_one("#choices")
+        if isinstance(widget, SelectionList):
+            return [self.choices[i] for i in sorted(widget.selected)]
+        assert isinstance(widget, OptionList)
+        index = widget.highlighted
+        return self.choices[index] if index is not None else None
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(Submitted(self.response()))
+
+    def submit(self) -> None:
+        """Submit what is selected."""
+        self.post_message(Submitted(self.response()))
+
+
+class TypedAnswer(Vertical):
+    """One input per blank; Enter submits."""
+
+    def __init__(self, blanks: int = 1):
+        super().__init__(classes="answer-widget")
+        self.blanks = max(1, blanks)
+
+    def compose(self) -> ComposeResult:
+        for i in range(self.blanks):
+            placeholder = (
+                "type your answer, Enter to check"
+                if self.blanks == 1
+                else f"blank {i + 1} of {self.blanks}"
+            )
+            yield Input(placeholder=placeholder, classes="typed", id=f"typed-{i}")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs) and not inputs[index + 1].value:
+            inputs[index + 1].focus()
+            return
+        self.submit()
+
+    def response(self) -> Any:
+        """The text typed (a list when there are several blanks)."""
+        values = [i.value for i in self.query(Input)]
+        return values[0] if len(values) == 1 else values
+
+    def submit(self) -> None:
+        """Submit what was typed."""
+        self.post_message(Submitted(self.response()))
+
+
+class OrderAnswer(Vertical):
+    """Items to put in order: up/down select, shift+up/down (or K/J) move, Enter submits."""
+
+    BINDINGS = [
+        Binding("shift+up,K", "move(-1)", "Move up", id="order.up"),
+        Binding("shift+down,J", "move(1)", "Move down", id="order.down"),
+    ]
+
+    def __init__(self, items: tuple[str, ...]):
+        super().__init__(classes="answer-widget")
+        self.items = list(items)
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "Put these in order: shift+↑/↓ (or K/J) moves the selected item, Enter submits.",
+            classes="answer-help",
+        )
+        yield ListView(*self._rows(), id="order-items")
+
+    def _rows(self) -> list[ListItem]:
+        return [ListItem(Static(plain(f"{i}. {item}"))) for i, item in enumerate(self.items, 1)]
+
+    def on_mount(self) -> None:
+        self.query_one(ListView).focus()
+
+    async def action_move(self, delta: int) -> None:
+        """Move the selected item up (-1) or down (+1)."""
+        view = self.query_one(ListView)
+        index = view.index or 0
+        target = index + delta
+        if not 0 <= target < len(self.items):
+            return
+        self.items[index], self.items[target] = self.items[target], self.items[index]
+        await view.clear()
+        await view.extend(self._rows())
+        view.index = target
+
+    def on_list_view_selected(self, event: ListView.Selected) -> None:
+        event.stop()
+        self.submit()
+
+    def response(self) -> list[str]:
+        """The items in the learner's order."""
+        return list(self.items)
+
+    def submit(self) -> None:
+        """Submit the current order."""
+        self.post_message(Submitted(self.response()))
