@@ -150,6 +150,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#ratings").display = False
         slot = self.query_one("#answer-slot", Vertical)
         await slot.remove_children()
+        slot.display = True
         if card.input == "choice":
             await slot.mount(ChoiceAnswer(card.choices, card.multiple))
         elif card.input == "typed":
@@ -223,6 +224,7 @@ class ReviewScreen(Screen[None]):
         )
         bar.display = True
         self.focus()
+        self.query_one("#verdict").scroll_visible(animate=False)
 
     def rate(self, rating: Rating) -> None:
         """Apply ``rating`` to the shown card and move on."""
