@@ -29,7 +29,7 @@ from quizzer.deck.loader import find_deck_files, parse_deck_bytes
 from quizzer.deck.model import DeckSpec
 from quizzer.deck.problems import Problem
 from quizzer.store.db import Store
-from quizzer.store.models import Card, cards_t, deck_sources_t, decks_t, reviews_t
+from quizzer.store.models import Card, card_tags_t, cards_t, deck_sources_t, decks_t, reviews_t
 
 __all__ = ["ImportReport", "RelinkCandidate", "RelinkError", "import_decks", "relink"]
 
@@ -169,6 +169,7 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     seen: set[str] = set()
+    retagged: dict[str, Any] = {}  # key → tags, for new cards and edited ones
     for card in spec.study_cards():
         seen.add(card.key)
         row = existing.get(card.key)
@@ -194,6 +195,7 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
                 }
             )
             report.added += 1
+            retagged[card.key] = card.data.get("tags", ())
             continue
         change: dict[str, Any] = {}
         if row.retired_at is not None:
@@ -204,6 +206,7 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
         else:
             report.unchanged += 1
         if row.content_hash != card.content_hash:
+            retagged[card.key] = card.data.get("tags", ())
             change.update(
                 data=card.data, content_hash=card.content_hash, type=card.type, updated_at=now
             )
@@ -222,6 +225,13 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
         by_shape[tuple(sorted(change))].append(change)
     for batch in by_shape.values():
         session.execute(update(Card), batch)
+    if retagged:
+        ids = dict(
+            session.execute(
+                select(cards_t.c.key, cards_t.c.id).where(cards_t.c.deck_id == deck_id)
+            ).all()
+        )
+        _write_tags(session, [(ids[key], tags) for key, tags in retagged.items()])
     if gone:
         for start in range(0, len(gone), 500):
             session.execute(
@@ -254,6 +264,20 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
             .values(**source_values)
         )
     return int(deck_id)
+
+
+def _write_tags(session: Session, cards: list[tuple[int, Any]]) -> None:
+    """Replace the ``card_tags`` rows of ``cards`` ((card id, tags) pairs)."""
+    ids = [card_id for card_id, _ in cards]
+    for start in range(0, len(ids), 500):
+        session.execute(
+            delete(card_tags_t).where(card_tags_t.c.card_id.in_(ids[start : start + 500]))
+        )
+    rows = [
+        {"card_id": card_id, "tag": tag} for card_id, tags in cards for tag in dict.fromkeys(tags)
+    ]
+    if rows:
+        session.execute(insert(card_tags_t), rows)
 
 
 def _retire_deck(session: Session, deck_id: int, now: datetime) -> int:
@@ -391,6 +415,7 @@ def _apply_relink(
         if old is None:
             continue  # a sibling the old note never had stays as it is
         session.execute(delete(cards_t).where(cards_t.c.id == card.id))
+        _write_tags(session, [(old.id, card.data.get("tags", ()))])
         session.execute(
             update(cards_t)
             .where(cards_t.c.id == old.id)

@@ -27,10 +27,12 @@ from quizzer.store.types import UTCDateTime
 __all__ = [
     "Card",
     "CardState",
+    "CardTag",
     "Deck",
     "DeckSource",
     "Review",
     "Setting",
+    "card_tags_t",
     "cards_t",
     "deck_sources_t",
     "decks_t",
@@ -157,7 +159,22 @@ class Review(SQLModel, table=True):
     #: The card's FSRS state before the answer (0 new, 1 learning, 2 review, 3 relearning),
     #: kept as a column so daily limits and statistics can count without parsing JSON.
     prior_state: int = 0
+    #: FSRS's predicted probability of recall at the moment of the answer (None for a
+    #: new card), for calibration statistics.
+    retrievability: float | None = None
     state_before: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class CardTag(SQLModel, table=True):
+    """A card's tags (the deck's and its own), kept as rows so filters run in SQL."""
+
+    __tablename__ = "card_tags"
+    __table_args__ = (Index("ix_card_tags_tag", "tag"),)
+
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag: str = Field(primary_key=True)
 
 
 class Setting(SQLModel, table=True):
@@ -176,3 +193,4 @@ deck_sources_t: Table = DeckSource.__table__  # type: ignore[attr-defined]
 cards_t: Table = Card.__table__  # type: ignore[attr-defined]
 reviews_t: Table = Review.__table__  # type: ignore[attr-defined]
 settings_t: Table = Setting.__table__  # type: ignore[attr-defined]
+card_tags_t: Table = CardTag.__table__  # type: ignore[attr-defined]

@@ -279,6 +279,8 @@ def answer_card(
         if applied is None:
             raise ValueError("self-graded cards need a rating (1–4)")
         before = snapshot(row)
+        settings = deck_settings(session, row.slug)
+        predicted = scheduler.retrievability(memory_of(row), now, settings) if row.state else None
         review = {
             "card_id": card_id,
             "reviewed_at": now,
@@ -289,6 +291,7 @@ def answer_card(
             "correct": grade.correct,
             "mode": "practice" if mode == "practice" else "scheduled",
             "prior_state": row.state,
+            "retrievability": predicted,
             "state_before": before,
         }
         if mode == "practice":
@@ -296,7 +299,6 @@ def answer_card(
                 insert(reviews_t).values(**review).returning(reviews_t.c.id)
             ).scalar_one()
             return Outcome(review_id, grade, grade.suggested, applied, row.due, None)
-        settings = deck_settings(session, row.slug)
         memory = scheduler.review(
             memory_of(row), applied, now, settings, card_seed(seed, card_id, row.reps)
         )

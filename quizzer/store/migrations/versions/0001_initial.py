@@ -88,9 +88,18 @@ def upgrade() -> None:
         sa.Column("correct", sa.Boolean(), nullable=True),
         sa.Column("mode", sa.String(), nullable=False),
         sa.Column("prior_state", sa.Integer(), nullable=False),
+        sa.Column("retrievability", sa.Float(), nullable=True),
         sa.Column("state_before", sa.JSON(), nullable=False),
     )
     op.create_index("ix_reviews_card_time", "reviews", ["card_id", "reviewed_at"])
+    op.create_table(
+        "card_tags",
+        sa.Column(
+            "card_id", sa.Integer(), sa.ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("tag", sa.String(), primary_key=True),
+    )
+    op.create_index("ix_card_tags_tag", "card_tags", ["tag"])
     op.create_table(
         "settings",
         sa.Column("scope", sa.String(), primary_key=True),
@@ -101,6 +110,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("settings")
+    op.drop_index("ix_card_tags_tag", table_name="card_tags")
+    op.drop_table("card_tags")
     op.drop_index("ix_reviews_card_time", table_name="reviews")
     op.drop_table("reviews")
     op.drop_index("ix_cards_due", table_name="cards")
