@@ -304,6 +304,185 @@ def decks(ctx: click.Context) -> None:
     _print_decks(_open(ctx).decks())
 
 
+# -- statistics and export ----------------------------------------------------------
+def _parse_day(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2026-03-01", param_hint=name
+        ) from None
+
+
+_TABLE_NAMES = [
+    "cards",
+    "decks",
+    "activity",
+    "retention",
+    "accuracy",
+    "forecast",
+    "stability",
+    "difficulty",
+    "retrievability",
+    "buttons",
+    "calibration",
+    "hardest",
+]
+
+
+@cli.command()
+@click.option("--deck", help="Only this deck.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--since", help="First study day of the reviews counted (YYYY-MM-DD).")
+@click.option("--until", help="Last study day of the reviews counted (YYYY-MM-DD).")
+@click.option("--days", type=click.IntRange(1, 36500), help="The last N study days.")
+@click.option(
+    "--forecast-days",
+    type=click.IntRange(1, 3650),
+    default=30,
+    show_default=True,
+    help="How far the forecast looks.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    type=click.Choice(_TABLE_NAMES),
+    help="For CSV: which table (repeatable; several need --output DIR).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write to this file (for several CSV tables: a folder).",
+)
+@click.pass_context
+def stats(
+    ctx: click.Context,
+    deck: str | None,
+    tag: str | None,
+    since: str | None,
+    until: str | None,
+    days: int | None,
+    forecast_days: int,
+    fmt: str,
+    tables: tuple[str, ...],
+    output: Path | None,
+) -> None:
+    """Show progress statistics, or export them as JSON, CSV or Markdown.
+
+    JSON holds everything (docs/statistics.md defines every field); CSV writes one table
+    per --table; Markdown is a report to paste into notes.
+    """
+    from quizzer.stats.files import atomic_writer
+
+    col = _open(ctx)
+    try:
+        data = col.stats(
+            deck,
+            tag,
+            _parse_day(since, "--since"),
+            _parse_day(until, "--until"),
+            days,
+            forecast_days,
+        )
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    if fmt == "table":
+        from rich.console import Console
+
+        from quizzer.stats.report import rich_report
+
+        console = Console(highlight=False)
+        for part in rich_report(data):
+            console.print(part)
+            console.print()
+        return
+    if fmt == "json":
+        with atomic_writer(output) as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+    elif fmt == "markdown":
+        from quizzer.stats.report import markdown_report
+
+        with atomic_writer(output) as handle:
+            handle.write(markdown_report(data) + "\n")
+    else:
+        from quizzer.stats.files import write_csv
+        from quizzer.stats.report import table_rows
+
+        names = list(tables) or ["activity"]
+        if len(names) > 1:
+            if output is None or not output.is_dir():
+                _fail("several --table need --output pointing at an existing folder")
+            for name in names:
+                with atomic_writer(output / f"{name}.csv") as handle:
+                    write_csv(handle, *table_rows(data, name))
+            click.echo(f"wrote {len(names)} tables to {output}", err=True)
+            return
+        with atomic_writer(output) as handle:
+            write_csv(handle, *table_rows(data, names[0]))
+    if output is not None:
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def export() -> None:
+    """Export the review log or the cards (CSV or JSON Lines)."""
+
+
+@export.command("reviews")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option("--deck", help="Only this deck.")
+@click.option("--scheduled-only", is_flag=True, help="Leave out practice reviews.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
+@click.pass_context
+def export_reviews_cmd(
+    ctx: click.Context, fmt: str, deck: str | None, scheduled_only: bool, output: Path | None
+) -> None:
+    """Write every review. The CSV begins with the FSRS optimizer's columns."""
+    from quizzer.stats.export import export_reviews
+    from quizzer.stats.files import atomic_writer
+
+    col = _open(ctx.find_root())
+    with atomic_writer(output) as handle:
+        count = export_reviews(col.store, handle, fmt, deck, scheduled_only)
+    if output is not None:
+        click.echo(f"wrote {count} reviews to {output}", err=True)
+
+
+@export.command("cards")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option("--deck", help="Only this deck.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
+@click.pass_context
+def export_cards_cmd(ctx: click.Context, fmt: str, deck: str | None, output: Path | None) -> None:
+    """Write the current state of every card."""
+    from quizzer.stats.export import export_cards
+    from quizzer.stats.files import atomic_writer
+
+    col = _open(ctx.find_root())
+    with atomic_writer(output) as handle:
+        count = export_cards(col.store, handle, fmt, deck)
+    if output is not None:
+        click.echo(f"wrote {count} cards to {output}", err=True)
+
+
 # -- settings and card actions -------------------------------------------------------
 @cli.group(invoke_without_command=True)
 @click.option("--deck", help="Show the settings of this deck (with its overrides).")
@@ -364,7 +543,7 @@ def config_set(ctx: click.Context, name: str, value: tuple[str, ...], deck: str 
     `quizzer config set learning_steps 1m 10m 1h --deck my-deck`."""
     from quizzer.study.settings import SettingError
 
-    col = _open(ctx.parent)  # type: ignore[arg-type]
+    col = _open(ctx.find_root())
     raw: object = " ".join(value)
     try:
         parsed = col.set_setting(name, raw, deck)
@@ -387,7 +566,7 @@ def config_unset(ctx: click.Context, name: str, deck: str | None) -> None:
     """Remove a stored setting, so the next source applies."""
     from quizzer.study.settings import SettingError
 
-    col = _open(ctx.parent)  # type: ignore[arg-type]
+    col = _open(ctx.find_root())
     try:
         removed = col.unset_setting(name, deck)
     except SettingError as exc:

@@ -367,3 +367,24 @@ class Collection:
         from quizzer.summary import session_summary
 
         return session_summary(self.store, list(session.review_ids), session.deck, _now(now))
+
+    # -- statistics ----------------------------------------------------------------
+    def stats(
+        self,
+        deck: str | None = None,
+        tag: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        days: int | None = None,
+        forecast_days: int = 30,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Every statistic, as the documented structure of ``docs/statistics.md``.
+
+        Raises:
+            KeyError: When ``deck`` is not a deck of the collection.
+        """
+        from quizzer.stats import StatsFilter, compute_stats
+
+        flt = StatsFilter(deck, tag, since, until, days, forecast_days)
+        return compute_stats(self.store, flt, _now(now))

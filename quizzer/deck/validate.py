@@ -264,7 +264,11 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
     ]
     for name in missing:
         ck.error(node, f"{where} needs '{name}'", "missing-field")
-    if ck.problems[before:] or node.bad:
+    # A field whose value was refused (here, or already by the YAML reader: a tag, an
+    # anchor, an over-long text) is absent from ``f``; the card can't be built without it.
+    refused = any(k.value in allowed and k.value != "type" and k.value not in f
+                  for k, _ in node.pairs)
+    if ck.problems[before:] or node.bad or refused:
         return None
 
     if card_type == "choice":

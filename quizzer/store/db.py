@@ -89,6 +89,9 @@ def _setup_sqlite(engine: Engine) -> None:
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself (the pysqlite recipe).
         dbapi_connection.isolation_level = None
+        from quizzer.store.sqlfuncs import register_sqlite_functions
+
+        register_sqlite_functions(dbapi_connection)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -6,19 +6,51 @@ handled by building each boundary from a local date and hour with ``zoneinfo``.
 
 from __future__ import annotations
 
+import time as _time
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 __all__ = ["StudyDay", "local_zone", "study_day"]
 
 
+class _MachineZone(tzinfo):
+    """This machine's local time, with its daylight-saving rules (the C library's).
+
+    ``datetime.now().astimezone().tzinfo`` is a *fixed* offset, the one in force right
+    now: with it, every day on the other side of a DST change started an hour off and
+    the day of the change lasted 24 hours instead of 23 or 25. This zone asks the C
+    library for the offset in force at each instant instead.
+    """
+
+    @staticmethod
+    def _local(dt: datetime) -> _time.struct_time:
+        fields = (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, 0, 0, -1)
+        return _time.localtime(_time.mktime(fields))
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        if dt is None:
+            return None
+        return timedelta(seconds=self._local(dt).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self._local(dt).tm_zone if dt is not None else None
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = (dt.replace(tzinfo=None) - datetime(1970, 1, 1)) // timedelta(seconds=1)
+        return dt + timedelta(seconds=_time.localtime(stamp).tm_gmtoff)
+
+    def __repr__(self) -> str:
+        return "local_zone()"
+
+
 def local_zone(name: str = "") -> tzinfo:
     """The zone named ``name``, or this machine's local zone when empty."""
     if name:
         return ZoneInfo(name)
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
+    return _MachineZone()
 
 
 class StudyDay:

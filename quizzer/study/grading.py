@@ -120,6 +120,10 @@ def grade_typed(
                 Verdict.WRONG, Rating.AGAIN, answer, message=f"off by {abs(given - expected):g}"
             )
     folded = normalize_answer(response, match)
+    # The diff shows the response as it was compared: under ``exact`` surrounding
+    # whitespace counts, so stripping it here gave a "wrong" verdict whose diff said
+    # every character was equal.
+    shown = response if match == "exact" else response.strip()
     candidates = [answer, *accept]
     best: tuple[int, str] | None = None
     for candidate in candidates:
@@ -134,14 +138,14 @@ def grade_typed(
             Verdict.ALMOST,
             Rating.HARD,
             answer,
-            _diff(response.strip(), best[1]),
+            _diff(shown, best[1]),
             f"almost: {best[0]} character{'s' if best[0] > 1 else ''} off",
         )
     closest = max(
         candidates,
         key=lambda c: difflib.SequenceMatcher(None, folded, normalize_answer(c, match)).ratio(),
     )
-    return Grade(Verdict.WRONG, Rating.AGAIN, answer, _diff(response.strip(), closest))
+    return Grade(Verdict.WRONG, Rating.AGAIN, answer, _diff(shown, closest))
 
 
 def grade_choice(response: Any, answers: Sequence[str], multiple: bool) -> Grade:

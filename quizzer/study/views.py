@@ -16,7 +16,7 @@ from quizzer.study.scheduler import MemoryState, preview
 from quizzer.study.settings import StudySettings
 from quizzer.study.types import CardView
 
-__all__ = ["build_view", "card_seed", "stable_shuffle"]
+__all__ = ["build_view", "card_seed", "display_prompt", "stable_shuffle"]
 
 
 def card_seed(collection_seed: str, card_id: int, reps: int, purpose: str = "fuzz") -> str:
@@ -31,6 +31,13 @@ def stable_shuffle(items: Sequence[str], seed: str, avoid_identity: bool = False
     if avoid_identity and len(out) > 1 and out == list(items):
         out = out[1:] + out[:1]
     return out
+
+
+def display_prompt(card_type: str, data: dict[str, Any]) -> str:
+    """The question side in one string: a cloze with its own deletions blanked."""
+    if card_type == "cloze" and "text" in data:
+        return render_cloze(data["text"], data.get("group", 1))
+    return str(data.get("front") or data.get("question") or data.get("text") or "")
 
 
 def _answer_list(values: Sequence[str]) -> str:

@@ -1,0 +1,62 @@
+"""Writing exported files safely: atomically, and with spreadsheet-safe CSV cells."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_writer", "csv_cell", "write_csv"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralize a text cell that a spreadsheet would run as a formula (OWASP): prefix
+    it with ``'``. Numbers, booleans and empty cells are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write ``rows`` as CSV with every text cell neutralized; returns the row count."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(["" if v is None else csv_cell(v) for v in row])
+        count += 1
+    return count
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | Path | None) -> Iterator[IO[str]]:
+    """Write to ``path`` through a temporary file renamed into place only when complete,
+    so a crash never leaves a half-written file under the final name. ``None`` or ``-``
+    writes to standard output."""
+    if path is None or str(path) == "-":
+        buffer = io.StringIO()
+        yield buffer
+        sys.stdout.write(buffer.getvalue())
+        return
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(2, "the folder does not exist", str(target.parent))
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
