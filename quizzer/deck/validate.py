@@ -266,8 +266,9 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
         ck.error(node, f"{where} needs '{name}'", "missing-field")
     # A field whose value was refused (here, or already by the YAML reader: a tag, an
     # anchor, an over-long text) is absent from ``f``; the card can't be built without it.
-    refused = any(k.value in allowed and k.value != "type" and k.value not in f
-                  for k, _ in node.pairs)
+    refused = any(
+        k.value in allowed and k.value != "type" and k.value not in f for k, _ in node.pairs
+    )
     if ck.problems[before:] or node.bad or refused:
         return None
 

@@ -224,8 +224,19 @@ def _activity(ctx: _Context, session: Any) -> dict[str, Any]:
         .group_by(hour, reviews_t.c.mode)
     ).all()
     per_day: dict[date, dict[str, float]] = defaultdict(
-        lambda: {"scheduled": 0, "practice": 0, "seconds": 0.0}
+        lambda: {"scheduled": 0, "practice": 0, "seconds": 0.0, "review_answers": 0, "passed": 0}
     )
+    graded = session.execute(
+        select(hour, func.count(), func.count().filter(reviews_t.c.rating != 1))
+        .select_from(reviews_t)
+        .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
+        .where(reviews_t.c.mode == "scheduled", reviews_t.c.prior_state == 2, *ctx.review_filter())
+        .group_by(hour)
+    ).all()
+    for bucket, count, passed in graded:
+        day = ctx.day_of(datetime.fromtimestamp(int(bucket) * 3600, UTC))
+        per_day[day]["review_answers"] += int(count)
+        per_day[day]["passed"] += int(passed)
     for bucket, mode, count, duration in rows:
         day = ctx.day_of(datetime.fromtimestamp(int(bucket) * 3600, UTC))
         per_day[day][mode] += int(count)
@@ -234,13 +245,21 @@ def _activity(ctx: _Context, session: Any) -> dict[str, Any]:
     days: list[dict[str, Any]] = []
     day = start
     while day <= ctx.until:
-        values = per_day.get(day, {"scheduled": 0, "practice": 0, "seconds": 0.0})
+        values = per_day.get(day) or {
+            "scheduled": 0,
+            "practice": 0,
+            "seconds": 0.0,
+            "review_answers": 0,
+            "passed": 0,
+        }
         days.append(
             {
                 "date": day.isoformat(),
                 "scheduled": int(values["scheduled"]),
                 "practice": int(values["practice"]),
                 "seconds": round(values["seconds"], 1),
+                "review_answers": int(values["review_answers"]),
+                "passed": int(values["passed"]),
             }
         )
         day += timedelta(days=1)

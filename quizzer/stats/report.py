@@ -45,10 +45,8 @@ def _t_decks(s: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _t_activity(s: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    return (
-        ["date", "scheduled", "practice", "seconds"],
-        [[d["date"], d["scheduled"], d["practice"], d["seconds"]] for d in s["activity"]["days"]],
-    )
+    header = ["date", "scheduled", "practice", "seconds", "review_answers", "passed"]
+    return header, [[d[h] for h in header] for d in s["activity"]["days"]]
 
 
 def _t_retention(s: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -46,6 +46,7 @@ class DecksScreen(Screen[None]):
         Binding("a", "study_all", "Study all", id="decks.study_all"),
         Binding("p", "practice", "Practice", id="decks.practice"),
         Binding("b", "browse", "Browse", id="decks.browse"),
+        Binding("s", "stats", "Stats", id="decks.stats"),
         Binding("r", "reimport", "Re-import", id="decks.reimport"),
         Binding("?", "app.help", "Help", id="decks.help"),
         Binding("q", "app.quit", "Quit", id="decks.quit"),
@@ -151,6 +152,12 @@ class DecksScreen(Screen[None]):
 
         deck = self.selected_deck()
         self.app.push_screen(BrowseScreen(f"deck:{deck}" if deck else ""))
+
+    def action_stats(self) -> None:
+        """Open the statistics (of the highlighted deck)."""
+        from quizzer.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.selected_deck()))
 
     def action_reimport(self) -> None:
         """Re-import every deck folder."""

@@ -47,6 +47,7 @@ class HelpScreen(ModalScreen[None]):
         from quizzer.tui.screens.browse import BrowseScreen
         from quizzer.tui.screens.decks import DecksScreen
         from quizzer.tui.screens.review import ReviewScreen
+        from quizzer.tui.screens.stats import StatsScreen
         from quizzer.tui.widgets.answers import OrderAnswer
 
         sections: list[tuple[str, list[Binding]]] = [
@@ -55,6 +56,7 @@ class HelpScreen(ModalScreen[None]):
             ("Review", [b for b in ReviewScreen.BINDINGS if isinstance(b, Binding)]),
             ("Ordering cards", [b for b in OrderAnswer.BINDINGS if isinstance(b, Binding)]),
             ("Browse", [b for b in BrowseScreen.BINDINGS if isinstance(b, Binding)]),
+            ("Statistics", [b for b in StatsScreen.BINDINGS if isinstance(b, Binding)]),
         ]
         with VerticalScroll(classes="dialog help-dialog"):
             yield Static(Text("Keys", style="bold"), classes="dialog-title")
