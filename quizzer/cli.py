@@ -30,7 +30,9 @@ def _open(ctx: click.Context) -> Any:
     """Open the collection named by ``--db`` (or the default one)."""
     from quizzer.collection import Collection
 
-    return Collection.open(ctx.obj.get("db"))
+    col = Collection.open(ctx.obj.get("db"))
+    ctx.find_root().obj["col"] = col
+    return col
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -619,6 +621,125 @@ def undo(ctx: click.Context) -> None:
     click.echo(f"undid {result.mode} review {result.review_id} of card {result.card_id}")
 
 
+# -- reliability ----------------------------------------------------------------------
+@cli.command()
+@click.pass_context
+def backup(ctx: click.Context) -> None:
+    """Back up the collection now (old backups are thinned)."""
+    from quizzer.maintenance import backup_now
+
+    path = backup_now(_open(ctx), "manual")
+    click.echo(f"backed up to {path}")
+
+
+@cli.command()
+@click.pass_context
+def backups(ctx: click.Context) -> None:
+    """List the backups with their date, size and counts."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from quizzer.paths import backup_dir
+    from quizzer.store.backup import list_backups
+
+    found = list_backups(backup_dir(), counts=True)
+    if not found:
+        click.echo(f"no backups in {backup_dir()}")
+        return
+    table = Table(title=f"Backups in {backup_dir()}", title_justify="left")
+    for name in ("#", "date (local)", "reason", "size", "cards", "reviews", "file"):
+        table.add_column(name)
+    for i, b in enumerate(found, 1):
+        table.add_row(
+            str(i),
+            b.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            b.reason,
+            f"{b.size / 1024:.0f} KiB",
+            str(b.cards if b.cards is not None else "?"),
+            str(b.reviews if b.reviews is not None else "?"),
+            b.path.name,
+        )
+    Console(highlight=False).print(table)
+
+
+@cli.command()
+@click.argument("backup_file", required=False)
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.pass_context
+def restore(ctx: click.Context, backup_file: str | None, yes: bool) -> None:
+    """Restore BACKUP_FILE (a path, a file name or a number from `quizzer backups`), or the
+    newest sound backup. The current state is backed up first."""
+    from quizzer.maintenance import restore as do_restore
+    from quizzer.paths import backup_dir
+    from quizzer.store.backup import list_backups
+
+    chosen: Path | None = None
+    if backup_file is not None:
+        found = list_backups(backup_dir())
+        if backup_file.isdigit() and 1 <= int(backup_file) <= len(found):
+            chosen = found[int(backup_file) - 1].path
+        elif Path(backup_file).exists():
+            chosen = Path(backup_file)
+        elif (backup_dir() / backup_file).exists():
+            chosen = backup_dir() / backup_file
+        else:
+            _fail(f"no backup {backup_file!r}; `quizzer backups` lists them")
+    from quizzer.store.db import resolve_url, sqlite_path
+
+    db = sqlite_path(resolve_url(ctx.obj.get("db")))
+    if db is None:
+        _fail("restore works on SQLite collections; see docs/reliability.md for servers")
+    if not yes:
+        click.confirm(
+            f"Replace the collection with {chosen or 'the newest backup'}? The "
+            "current state is backed up first.",
+            abort=True,
+        )
+    restored, before = do_restore(db, chosen)
+    click.echo(f"restored {restored}\nthe state before is kept in {before}")
+
+
+@cli.command()
+@click.option("--check-only", is_flag=True, help="Report problems without repairing them.")
+@click.pass_context
+def doctor(ctx: click.Context, check_only: bool) -> None:
+    """Check the database and every card's state against its review log; repair."""
+    from quizzer.maintenance import check_file
+    from quizzer.maintenance import doctor as run_doctor
+    from quizzer.store.db import resolve_url, sqlite_path
+
+    path = sqlite_path(resolve_url(ctx.obj.get("db")))
+    if path is not None and path.exists():
+        problem = check_file(path)
+        if problem is not None:
+            _explain_damage(path, problem)
+    report = run_doctor(_open(ctx), repair=not check_only)
+    if report.damaged:
+        _explain_damage(path, report.damaged)  # type: ignore[arg-type]
+    for line in report.found:
+        click.echo(f"found: {line}")
+    for line in report.fixed:
+        click.echo(f"fixed: {line}")
+    if report.clean:
+        click.echo("no problems found")
+    sys.exit(1 if report.found and check_only else 0)
+
+
+def _explain_damage(path: Path, problem: str) -> NoReturn:
+    from quizzer.paths import backup_dir
+    from quizzer.store.backup import latest_backup
+
+    newest = latest_backup(backup_dir())
+    advice = (
+        f"The newest sound backup is {newest.path} ({newest.created:%Y-%m-%d %H:%M} "
+        f"UTC); `quizzer restore {newest.path.name}` restores it (the damaged file is "
+        "backed up first)."
+        if newest
+        else "There is no sound backup to restore."
+    )
+    _fail(f"{path} is damaged: {problem}. Nothing was changed. {advice}")
+
+
 # -- authoring -----------------------------------------------------------------------
 @cli.command()
 @click.option(
@@ -673,7 +794,17 @@ def main(argv: list[str] | None = None) -> None:
     from quizzer.errors import QuizzerError
 
     try:
-        cli.main(args=argv, prog_name="quizzer", standalone_mode=False)
+        with cli.make_context("quizzer", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            try:
+                cli.invoke(ctx)
+            finally:
+                col = (ctx.obj or {}).get("col")
+                if col is not None:
+                    from quizzer.maintenance import maybe_backup
+
+                    maybe_backup(col)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

@@ -114,7 +114,15 @@ class Collection:
         """
         from quizzer.importer import import_decks
 
-        return import_decks(self.store, paths, relink_similar=relink, now=now)
+        def backup_first() -> None:
+            if sqlite_path(self.store.url) is not None:
+                from quizzer.maintenance import backup_now
+
+                backup_now(self, "before-retire")
+
+        return import_decks(
+            self.store, paths, relink_similar=relink, now=now, before_retire=backup_first
+        )
 
     def import_default_decks(self, now: datetime | None = None):  # -> ImportReport
         """Import the bundled decks and every folder in the config's ``deck_dirs``."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -450,6 +450,22 @@ def relink(
         _apply_relink(session, deck_id, old_key, new_key, now)
 
 
+def _will_retire(store: Store, parsed: list[_Parsed]) -> bool:
+    """Whether importing ``parsed`` retires any card that is in the collection now."""
+    with store.read() as session:
+        for item in parsed:
+            active = set(
+                session.execute(
+                    select(cards_t.c.key)
+                    .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+                    .where(decks_t.c.slug == item.deck.id, cards_t.c.retired_at.is_(None))
+                ).scalars()
+            )
+            if active - {card.key for card in item.deck.study_cards()}:
+                return True
+    return False
+
+
 def _folder_of(path: Path, folders: Sequence[Path]) -> bool:
     return any(path.is_relative_to(folder) for folder in folders)
 
@@ -460,6 +476,7 @@ def import_decks(
     *,
     relink_similar: bool = False,
     now: datetime | None = None,
+    before_retire: Callable[[], object] | None = None,
 ) -> ImportReport:
     """Import the deck files at ``paths`` (files or folders) in one transaction.
 
@@ -468,6 +485,8 @@ def import_decks(
         paths: Deck files, or folders searched for ``*.yaml``/``*.yml``.
         relink_similar: Carry history over for every relink candidate found.
         now: The time to record (UTC-aware); defaults to the current time.
+        before_retire: Called before writing when the import will retire cards (the
+            collection backs itself up there).
     """
     now = now or datetime.now(UTC)
     report = ImportReport()
@@ -562,6 +581,8 @@ def import_decks(
         for path, row in known.items()
         if path not in found and _folder_of(Path(path), folders) and row.slug not in slugs
     ]
+    if before_retire is not None and (vanished or _will_retire(store, parsed)):
+        before_retire()
     with store.write() as session:
         touched: list[int] = []
         for item in parsed:

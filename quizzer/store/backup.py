@@ -1,30 +1,82 @@
-"""Consistent copies of an SQLite collection, made with SQLite's online backup API.
+"""Backups of an SQLite collection: made safely, listed, thinned and restored.
 
-The copy is written to a temporary file, must pass ``PRAGMA integrity_check``, and is
-only then renamed to its final name, so a crash never leaves a half-written backup.
-(#7 builds the backup policy on this.)
+A backup is written with SQLite's online backup API to a temporary file, must pass
+``PRAGMA integrity_check``, and only then is renamed to its final name, so a crash never
+leaves a half-written backup. Old backups are thinned like Anki's: every backup of the
+last 2 days, then one per day for 12 days, one per week for 10 weeks and one per month
+for 9 months.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sqlite3
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-__all__ = ["backup_sqlite"]
+__all__ = [
+    "BackupInfo",
+    "backup_sqlite",
+    "latest_backup",
+    "list_backups",
+    "restore_sqlite",
+    "thin_backups",
+    "verify_backup",
+]
+
+_NAME = re.compile(r"^quizzer-(\d{8}T\d{12})Z-([a-z0-9-]+)\.db$")
 
 
-def backup_sqlite(db_path: Path, dest_dir: Path, reason: str = "manual") -> Path:
-    """Copy the database at ``db_path`` into ``dest_dir`` and return the backup's path.
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    """One backup file."""
+
+    path: Path
+    created: datetime
+    reason: str
+    size: int
+    cards: int | None = None
+    reviews: int | None = None
+
+
+def _stamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f") + "Z"
+
+
+def verify_backup(path: Path) -> str | None:
+    """None when ``path`` is a sound quizzer database, else what is wrong with it."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()
+        if not result or result[0] != "ok":
+            return f"integrity check failed: {result[0] if result else 'no answer'}"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "alembic_version" not in tables or "cards" not in tables:
+            return "not a quizzer database"
+        return None
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+
+
+def backup_sqlite(
+    db_path: Path, dest_dir: Path, reason: str = "manual", now: datetime | None = None
+) -> Path:
+    """Copy the database at ``db_path`` into ``dest_dir``; return the backup's path.
 
     Raises:
-        OSError: When the folder can't be written.
+        OSError: When the folder can't be written (a full disk, permissions).
         sqlite3.DatabaseError: When the source is unreadable or the copy is damaged.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    final = dest_dir / f"quizzer-{stamp}-{reason}.db"
+    final = dest_dir / f"quizzer-{_stamp(now or datetime.now(UTC))}-{reason}.db"
     tmp = final.with_name(final.name + ".tmp")
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -46,3 +98,84 @@ def backup_sqlite(db_path: Path, dest_dir: Path, reason: str = "manual") -> Path
     finally:
         src.close()
     return final
+
+
+def list_backups(folder: Path, counts: bool = False) -> list[BackupInfo]:
+    """The backups in ``folder``, newest first (``counts`` opens each to count rows)."""
+    out: list[BackupInfo] = []
+    if not folder.is_dir():
+        return out
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if not match:
+            continue
+        created = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+        cards = reviews = None
+        if counts:
+            with contextlib.suppress(sqlite3.Error):
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                try:
+                    cards = conn.execute("SELECT count(*) FROM cards").fetchone()[0]
+                    reviews = conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+                finally:
+                    conn.close()
+        out.append(BackupInfo(path, created, match.group(2), path.stat().st_size, cards, reviews))
+    out.sort(key=lambda b: b.created, reverse=True)
+    return out
+
+
+def latest_backup(folder: Path, sound: bool = True) -> BackupInfo | None:
+    """The newest backup (that passes :func:`verify_backup` when ``sound``)."""
+    for backup in list_backups(folder):
+        if not sound or verify_backup(backup.path) is None:
+            return backup
+    return None
+
+
+def thin_backups(folder: Path, now: datetime | None = None) -> list[Path]:
+    """Delete backups the policy no longer keeps; return the deleted paths."""
+    now = now or datetime.now(UTC)
+    keep: set[Path] = set()
+    seen: set[tuple[str, int]] = set()
+    deleted = []
+    for backup in list_backups(folder):  # newest first: the newest of each period stays
+        age = now - backup.created
+        if age <= timedelta(days=2):
+            keep.add(backup.path)
+            continue
+        if age <= timedelta(days=14):
+            period = ("day", (now.date() - backup.created.date()).days)
+        elif age <= timedelta(days=14 + 70):
+            period = ("week", age.days // 7)
+        elif age <= timedelta(days=14 + 70 + 270):
+            period = ("month", backup.created.year * 12 + backup.created.month)
+        else:
+            period = ("old", 0)
+        if period[0] != "old" and period not in seen:
+            seen.add(period)
+            keep.add(backup.path)
+            continue
+        backup.path.unlink(missing_ok=True)
+        deleted.append(backup.path)
+    return deleted
+
+
+def restore_sqlite(backup: Path, db_path: Path) -> None:
+    """Replace the database's content with ``backup``'s, through the backup API (which
+    keeps the live file, its WAL and any other connection consistent).
+
+    Raises:
+        sqlite3.DatabaseError: When the backup is not sound; nothing is changed then.
+    """
+    problem = verify_backup(backup)
+    if problem is not None:
+        raise sqlite3.DatabaseError(f"{backup} can't be restored: {problem}")
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(db_path, timeout=30)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()

@@ -1,0 +1,306 @@
+"""Keeping a collection safe: automatic backups, restore, and ``doctor``.
+
+``doctor`` checks the database file (``quick_check``, ``integrity_check``,
+``foreign_key_check``), replays every card's review log and repairs a stored FSRS state
+that differs, and looks for orphan rows, invalid due dates and deck files that vanished.
+It reports what it found and fixed; run twice, the second run finds nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quizzer.errors import StoreError
+from quizzer.store.db import sqlite_path
+
+if TYPE_CHECKING:
+    from quizzer.collection import Collection
+
+__all__ = [
+    "DEFAULT_BACKUP_INTERVAL",
+    "DoctorReport",
+    "backup_dir_for",
+    "backup_now",
+    "check_file",
+    "doctor",
+    "maybe_backup",
+    "restore",
+]
+
+DEFAULT_BACKUP_INTERVAL = timedelta(minutes=30)
+_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+
+
+def backup_dir_for(col: Collection) -> Path:
+    """Where this collection's backups go."""
+    from quizzer.paths import backup_dir
+
+    return backup_dir()
+
+
+def _db_file(col: Collection) -> Path:
+    path = sqlite_path(col.store.url)
+    if path is None:
+        raise StoreError(
+            "backups of this database are made by its server (see docs/reliability.md)"
+        )
+    return path
+
+
+def backup_now(col: Collection, reason: str = "manual", now: datetime | None = None) -> Path:
+    """Back up the collection now and thin old backups; return the new backup's path.
+
+    Raises:
+        StoreError: When the backup can't be written (a full disk, a read-only folder).
+    """
+    from quizzer.store.backup import backup_sqlite, thin_backups
+
+    folder = backup_dir_for(col)
+    try:
+        path = backup_sqlite(_db_file(col), folder, reason, now)
+        thin_backups(folder, now)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write a backup to {folder}: {exc.strerror or exc}. The "
+            "collection itself is unchanged."
+        ) from exc
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot back up {_db_file(col)}: {exc}") from exc
+    return path
+
+
+def _backup_interval() -> timedelta:
+    from quizzer.config import load_config
+
+    minutes = load_config().raw.get("backup_interval_minutes")
+    if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes >= 0:
+        return timedelta(minutes=minutes)
+    return DEFAULT_BACKUP_INTERVAL
+
+
+def maybe_backup(col: Collection, now: datetime | None = None) -> Path | None:
+    """Back up when the collection changed since the newest backup and that backup is
+    older than the interval (30 minutes, or ``backup_interval_minutes`` in config.toml).
+    Never raises: a failed automatic backup must not stop anyone studying."""
+    from quizzer.store.backup import latest_backup
+
+    path = sqlite_path(col.store.url)
+    if path is None or not path.exists():
+        return None
+    now = now or datetime.now(UTC)
+    newest = latest_backup(backup_dir_for(col), sound=False)
+    changed_at = max(
+        (p.stat().st_mtime for p in (path, Path(f"{path}-wal")) if p.exists()), default=0.0
+    )
+    if newest is not None:
+        if newest.created.timestamp() >= changed_at:
+            return None  # nothing changed since
+        if now - newest.created < _backup_interval():
+            return None
+    try:
+        return backup_now(col, "auto", now)
+    except StoreError:
+        return None
+
+
+def restore(db: Path, backup: Path | None = None, now: datetime | None = None) -> tuple[Path, Path]:
+    """Restore ``backup`` (or the newest sound one) into the SQLite file ``db``, after
+    keeping the current state as a backup (a raw copy if the file is damaged). Works on
+    a database too damaged to open.
+
+    Returns (the backup restored, the copy of the state before).
+
+    Raises:
+        StoreError: When there is no sound backup, or it can't be restored.
+    """
+    import shutil
+
+    from quizzer.paths import backup_dir
+    from quizzer.store.backup import backup_sqlite, latest_backup, restore_sqlite, verify_backup
+    from quizzer.store.db import dispose_engines
+
+    folder = backup_dir()
+    if backup is None:
+        info = latest_backup(folder)
+        if info is None:
+            raise StoreError(f"no sound backup in {folder}")
+        backup = info.path
+    problem = verify_backup(backup)
+    if problem is not None:
+        raise StoreError(f"{backup} can't be restored: {problem}")
+    dispose_engines()
+    moment = now or datetime.now(UTC)
+    try:
+        if db.exists() and check_file(db) is None:
+            before = backup_sqlite(db, folder, "before-restore", moment)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            before = folder / f"quizzer-{moment:%Y%m%dT%H%M%S%f}Z-damaged.db"
+            if db.exists():
+                shutil.copy2(db, before)
+            for suffix in ("-wal", "-shm"):
+                extra = Path(f"{db}{suffix}")
+                if extra.exists():
+                    shutil.copy2(extra, Path(f"{before}{suffix}"))
+                    extra.unlink()
+            db.unlink(missing_ok=True)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(
+            f"cannot keep a copy of the current state before restoring: {exc}; nothing was changed"
+        ) from exc
+    try:
+        restore_sqlite(backup, db)
+    except sqlite3.Error as exc:
+        raise StoreError(
+            f"restoring {backup} failed: {exc}; the state before is kept in {before}"
+        ) from exc
+    return backup, before
+
+
+@dataclass(slots=True)
+class DoctorReport:
+    """What ``doctor`` found and what it fixed."""
+
+    found: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    damaged: str | None = None
+    backup: Path | None = None
+
+    @property
+    def clean(self) -> bool:
+        """Nothing was found."""
+        return not self.found and self.damaged is None
+
+
+def check_file(path: Path) -> str | None:
+    """None when the SQLite file at ``path`` is sound, else what is wrong."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        for pragma in ("quick_check", "integrity_check"):
+            rows = conn.execute(f"PRAGMA {pragma}").fetchall()
+            if rows != [("ok",)]:
+                return f"{pragma}: " + "; ".join(str(r[0]) for r in rows[:5])
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            return f"foreign_key_check: {len(problems)} row(s) point at missing rows"
+        return None
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(a == b)
+
+
+def doctor(col: Collection, repair: bool = True, now: datetime | None = None) -> DoctorReport:
+    """Check (and repair) the collection; see the module docstring."""
+    from sqlalchemy import delete, select, update
+
+    from quizzer.store.models import card_tags_t, cards_t, deck_sources_t, decks_t, reviews_t
+    from quizzer.study import repo
+    from quizzer.study.scheduler import replay
+    from quizzer.study.views import card_seed
+
+    report = DoctorReport()
+    path = sqlite_path(col.store.url)
+    if path is not None:
+        problem = check_file(path)
+        if problem is not None:
+            from quizzer.store.backup import latest_backup
+
+            report.damaged = problem
+            newest = latest_backup(backup_dir_for(col))
+            report.backup = newest.path if newest else None
+            return report
+    seed = repo.collection_seed(col.store)
+    with col.store.write() as session:
+        settings_by_deck = {}
+        for deck_id, slug in session.execute(select(decks_t.c.id, decks_t.c.slug)).all():
+            settings_by_deck[deck_id] = repo.deck_settings(session, slug)
+        logs: dict[int, list[tuple[str, int, datetime]]] = {}
+        for card_id, mode, rating, when in session.execute(
+            select(
+                reviews_t.c.card_id, reviews_t.c.mode, reviews_t.c.rating, reviews_t.c.reviewed_at
+            ).order_by(reviews_t.c.id)
+        ):
+            logs.setdefault(card_id, []).append((mode, rating, when))
+        repaired = 0
+        for row in session.execute(select(cards_t)).all():
+            events = logs.get(row.id, [])
+            settings = settings_by_deck.get(row.deck_id)
+            if settings is None:
+                continue
+            expected = replay(
+                events, settings, lambda reps, card_id=row.id: card_seed(seed, card_id, reps)
+            )
+            stored = repo.memory_of(row)
+            wrong = [f for f in _FIELDS if not _same(getattr(stored, f), getattr(expected, f))]
+            if wrong:
+                report.found.append(
+                    f"card {row.id} ({row.key}): stored {', '.join(wrong)} "
+                    "differ from its review log"
+                )
+                if repair:
+                    session.execute(
+                        update(cards_t)
+                        .where(cards_t.c.id == row.id)
+                        .values(**{f: getattr(expected, f) for f in _FIELDS})
+                    )
+                    repaired += 1
+        if repaired:
+            report.fixed.append(f"recomputed the state of {repaired} card(s) from their log")
+        invalid = session.execute(
+            select(cards_t.c.id, cards_t.c.key).where(
+                ((cards_t.c.state != 0) & cards_t.c.due.is_(None))
+                | ((cards_t.c.state == 0) & (cards_t.c.reps != 0))
+            )
+        ).all()
+        for card_id, key in invalid:
+            report.found.append(f"card {card_id} ({key}) has an invalid due date or state")
+        orphan_tags = (
+            session.execute(
+                select(card_tags_t.c.card_id).where(
+                    ~card_tags_t.c.card_id.in_(select(cards_t.c.id))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if orphan_tags:
+            report.found.append(f"{len(orphan_tags)} tag row(s) of missing cards")
+            if repair:
+                session.execute(delete(card_tags_t).where(card_tags_t.c.card_id.in_(orphan_tags)))
+                report.fixed.append(f"removed {len(orphan_tags)} orphan tag row(s)")
+        for source_path, deck_id, slug in session.execute(
+            select(deck_sources_t.c.path, deck_sources_t.c.deck_id, decks_t.c.slug).join(
+                decks_t, decks_t.c.id == deck_sources_t.c.deck_id
+            )
+        ).all():
+            if Path(source_path).exists():
+                continue
+            report.found.append(f"deck {slug}: its file {source_path} is gone")
+            if repair:
+                moment = now or datetime.now(UTC)
+                session.execute(
+                    update(cards_t)
+                    .where(cards_t.c.deck_id == deck_id, cards_t.c.retired_at.is_(None))
+                    .values(retired_at=moment, updated_at=moment)
+                )
+                session.execute(delete(deck_sources_t).where(deck_sources_t.c.path == source_path))
+                report.fixed.append(
+                    f"deck {slug}: retired its cards (history kept; "
+                    "importing the file again restores them)"
+                )
+    return report
