@@ -583,7 +583,11 @@ def import_decks(
     ]
     if before_retire is not None and (vanished or _will_retire(store, parsed)):
         before_retire()
-    with store.write() as session:
+    # Nothing to write (the usual start-up case): read only, so a read-only collection
+    # still opens and a no-op re-import costs a couple of queries.
+    needs_write = bool(parsed or vanished or relink_similar)
+    session_cm = store.write() if needs_write else store.read()
+    with session_cm as session:
         touched: list[int] = []
         for item in parsed:
             touched.append(_sync_deck(session, item, item.report, now))

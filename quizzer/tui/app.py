@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 from quizzer.tui.commands import QuizzerCommands
 from quizzer.tui.deck_sync import DeckSync
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from quizzer.collection import Collection
 
 __all__ = ["QuizzerApp"]
+
+#: How often the app checks whether an automatic backup is due, in seconds.
+BACKUP_CHECK_INTERVAL = 300.0
 
 
 class QuizzerApp(DeckSync):
@@ -72,6 +77,7 @@ class QuizzerApp(DeckSync):
         self.reimport(announce=False, first=True)
         if self.watch_files:
             self.watch_deck_files()
+        self.set_interval(BACKUP_CHECK_INTERVAL, self.auto_backup)
 
     def _apply_keymap(self) -> None:
         from quizzer.config import load_config
@@ -140,6 +146,68 @@ class QuizzerApp(DeckSync):
         self._remember_mtimes()
         self.after_import(report, announce=True, first=False)
         return not report.errors
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure ends here: an error dialog, never a crash. A review
+        that failed to save is not lost: the card stays on screen to answer again."""
+        if event.state is not WorkerState.ERROR:
+            return
+        from quizzer.errors import QuizzerError
+        from quizzer.tui.dialogs.error import ErrorDialog
+
+        error = event.worker.error
+        if isinstance(error, QuizzerError):
+            title, detail = "Something went wrong", str(error)
+        else:
+            title = "Unexpected error"
+            detail = f"{type(error).__name__}: {error}\n\nYour answers so far are saved."
+        for screen in self.screen_stack:
+            if hasattr(screen, "busy"):
+                screen.busy = False
+        self.push_screen(ErrorDialog(title, detail))
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def auto_backup(self) -> None:
+        """Back up when the collection changed and the last backup is old enough."""
+        from quizzer.maintenance import maybe_backup
+
+        maybe_backup(self.col)
+
+    def action_doctor(self) -> None:
+        """Check the database (the palette's "Check database")."""
+        self.run_doctor()
+
+    @work(thread=True, exclusive=True, group="doctor", exit_on_error=False)
+    def run_doctor(self) -> None:
+        """Run doctor off the UI thread and show its report."""
+        from quizzer.maintenance import doctor
+        from quizzer.tui.dialogs.error import ErrorDialog
+
+        report = doctor(self.col)
+        if report.damaged:
+            advice = (
+                f"Newest sound backup: {report.backup}"
+                if report.backup
+                else "There is no sound backup."
+            )
+            self.call_from_thread(
+                self.push_screen,
+                ErrorDialog(
+                    "The database is damaged",
+                    f"{report.damaged}\n\n{advice}\n\nRun `quizzer "
+                    "restore` from a terminal to restore it.",
+                ),
+            )
+            return
+        lines = [f"found: {f}" for f in report.found] + [f"fixed: {f}" for f in report.fixed]
+        self.call_from_thread(
+            self.notify, "\n".join(lines) or "No problems found.", markup=False, timeout=8
+        )
+
+    def on_unmount(self) -> None:
+        from quizzer.maintenance import maybe_backup
+
+        maybe_backup(self.col)
 
     def action_help(self) -> None:
         """Show every key."""

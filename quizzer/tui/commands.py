@@ -36,6 +36,7 @@ class QuizzerCommands(Provider):
             ),
             ("Re-import decks", "read every deck file again", partial(app.reimport, True)),
             ("Help: keys", "every key binding", app.action_help),
+            ("Check database (doctor)", "check and repair the collection", app.action_doctor),
         ]
         if isinstance(screen, DecksScreen):
             out.append(

@@ -58,7 +58,7 @@ class DeckSync(App[None]):
         roots += self.deck_paths
         return [r for r in roots if r.exists()]
 
-    @work(thread=True, exclusive=True, group="import")
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def reimport(self, announce: bool = True, first: bool = False) -> None:
         """Import every root (off the UI thread) and report what changed."""
         report = self.col.import_decks(self.import_roots(), now=self.now())
@@ -114,7 +114,7 @@ class DeckSync(App[None]):
         """Re-import when a deck file was added, changed or removed (live reload)."""
         self.poll_files()
 
-    @work(thread=True, exclusive=True, group="poll")
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll_files(self) -> None:
         """Compare modification times off the UI thread."""
         current = {}

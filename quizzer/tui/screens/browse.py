@@ -100,7 +100,7 @@ class BrowseScreen(Screen[None]):
         """Search as the learner types."""
         self.search(event.value)
 
-    @work(thread=True, exclusive=True, group="browse")
+    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
     def search(self, query: str) -> None:
         """Query off the UI thread."""
         from quizzer.browse import BrowseError
@@ -171,7 +171,7 @@ class BrowseScreen(Screen[None]):
         if event.row_key.value is not None:
             self.show_detail(int(event.row_key.value))
 
-    @work(thread=True, exclusive=True, group="detail")
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def show_detail(self, card_id: int) -> None:
         """Load the card's history off the UI thread."""
         history = self.qapp.col.history(card_id)

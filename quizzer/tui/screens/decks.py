@@ -78,7 +78,7 @@ class DecksScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_counts()
 
-    @work(thread=True, exclusive=True, group="deck-counts")
+    @work(thread=True, exclusive=True, group="deck-counts", exit_on_error=False)
     def refresh_counts(self) -> None:
         """Recount in a worker, then redraw the table."""
         counts = self.qapp.col.deck_counts(now=self.qapp.now())

@@ -107,7 +107,7 @@ class ReviewScreen(Screen[None]):
         self.load_next()
 
     # -- loading cards -----------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def load_next(self) -> None:
         """Fetch the next card off the UI thread."""
         card = self.session.next_card(now=self.qapp.now())
@@ -234,7 +234,7 @@ class ReviewScreen(Screen[None]):
         duration = int((time.monotonic() - self.shown_at) * 1000)
         self.save_answer(self.card, self.response, rating, duration)
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def save_answer(self, card: CardView, response: Any, rating: Rating, duration: int) -> None:
         """Record the answer, then fetch the next card, off the UI thread."""
         try:
@@ -313,7 +313,7 @@ class ReviewScreen(Screen[None]):
         self.busy = True
         self.run_undo()
 
-    @work(thread=True, exclusive=True, group="review")
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def run_undo(self) -> None:
         """Undo off the UI thread, then show the card again."""
         result = self.session.undo()

@@ -155,7 +155,7 @@ class StatsScreen(Screen[None]):
         title.append(plain(self.deck or "all decks", "bold"))
         return title
 
-    @work(thread=True, exclusive=True, group="stats")
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def load(self) -> None:
         """Compute off the UI thread."""
         stats = self.qapp.col.stats(self.deck, days=90, now=self.qapp.now())
@@ -221,7 +221,7 @@ class StatsScreen(Screen[None]):
         """Write JSON, Markdown and CSV files and show where."""
         self.export_files()
 
-    @work(thread=True, exclusive=True, group="stats-export")
+    @work(thread=True, exclusive=True, group="stats-export", exit_on_error=False)
     def export_files(self) -> None:
         """Write the exports off the UI thread."""
         import json

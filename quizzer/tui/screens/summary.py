@@ -69,7 +69,7 @@ class SummaryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.compute()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False)
     def compute(self) -> None:
         """Summarise off the UI thread."""
         app: QuizzerApp = self.app  # type: ignore[assignment]
