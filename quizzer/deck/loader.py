@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from quizzer.deck.model import DeckSpec
 from quizzer.deck.problems import DeckError, Problem
@@ -48,19 +49,19 @@ def parse_deck_bytes(path: str, data: bytes, lint: bool = True) -> DeckResult:
     try:
         source, problems = decode(path, data)
         if source is None:
-            return DeckResult(path, None, problems)
+            return DeckResult(path, None, _tidy(problems))
         root, more = parse_yaml(source)
         problems += more
         if root is None:
-            return DeckResult(path, None, problems)
+            return DeckResult(path, None, _tidy(problems))
         deck, more = validate_deck(source, root)
         problems += more
         if any(p.is_error for p in problems):
-            return DeckResult(path, None, sorted(problems, key=_order))
+            return DeckResult(path, None, _tidy(problems))
         assert deck is not None
         if lint:
             problems += lint_deck(source, deck)
-        return DeckResult(path, deck, sorted(problems, key=_order))
+        return DeckResult(path, deck, _tidy(problems))
     except RecursionError:  # pragma: no cover - the reader bounds nesting itself
         return DeckResult(
             path, None, [Problem(path, 0, 0, "the file is nested too deeply", "too-deep")]
@@ -69,6 +70,18 @@ def parse_deck_bytes(path: str, data: bytes, lint: bool = True) -> DeckResult:
 
 def _order(problem: Problem) -> tuple[int, int]:
     return (problem.line, problem.col)
+
+
+def _tidy(problems: list[Problem]) -> list[Problem]:
+    """Sorted by position, without repeats (a tab can be seen by two checks)."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in sorted(problems, key=_order):
+        key = (p.line, p.code) if p.code == "tab-indent" else (p.line, p.col, p.code, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def read_deck(path: str | os.PathLike[str], lint: bool = True) -> DeckResult:
@@ -88,7 +101,7 @@ def read_deck(path: str | os.PathLike[str], lint: bool = True) -> DeckResult:
                         shown,
                         0,
                         0,
-                        f"file is {size / 1048576:.1f} MiB; the limit is 16 MiB",
+                        f"file is {size:,} bytes; the limit is 16 MiB ({MAX_FILE_BYTES:,} bytes)",
                         "file-too-large",
                     )
                 ],

@@ -7,6 +7,7 @@ does not stop the other cards from being checked.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any
 
@@ -56,6 +57,17 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _raw(node: Node, limit: int = 40) -> str:
+    """A scalar's text as written (spaces kept), cut to ``limit`` characters."""
+    text = node.value if type(node) is Scalar else _kind(node)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def _either(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
@@ -100,7 +112,7 @@ class _Checker:
                 self.error(
                     node,
                     f"'{name}' must be a slug of lowercase letters, digits and - _ . "
-                    f"(at most {ID_MAX}); found '{_short(value)}'",
+                    f"(at most {ID_MAX}); found '{_raw(node)}'",
                     "bad-id",
                 )
                 return _MISSING
@@ -108,7 +120,7 @@ class _Checker:
                 self.error(
                     node,
                     f"card id must be letters, digits and - _ . (at most {ID_MAX}), "
-                    f"starting with a letter or digit; found '{_short(value)}'",
+                    f"starting with a letter or digit; found '{_raw(node)}'",
                     "bad-id",
                 )
                 return _MISSING
@@ -140,8 +152,16 @@ class _Checker:
                 if number != number or number < 0 or number in (float("inf"),):
                     raise ValueError
             except ValueError:
-                shown = raw if raw is not None else _kind(node)
                 want = "the number 1" if kind == "int" else "a number of 0 or more"
+                if raw is not None and not node.plain:  # type: ignore[union-attr]
+                    self.error(
+                        node,
+                        f"'{name}' must be {want}, not the quoted text "
+                        f'"{_raw(node)}"; remove the quotes',
+                        "wrong-type",
+                    )
+                    return _MISSING
+                shown = raw if raw is not None else _kind(node)
                 self.error(node, f"'{name}' must be {want}; found '{_short(shown)}'", "wrong-type")
                 return _MISSING
             if kind == "int" and number != 1:
@@ -211,7 +231,7 @@ class _Checker:
                 return
         close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        self.error(key, f"unknown field '{_short(name)}' in {where}{hint}", "unknown-field")
+        self.error(key, f"unknown field '{_raw(key)}' in {where}{hint}", "unknown-field")
 
     def fields(
         self,
@@ -246,6 +266,8 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
                 node, f"each card must be a mapping of fields, not {_kind(node)}", "wrong-type"
             )
         return None
+    if node.bad:
+        return None  # its problem (a merge key, an anchor) is reported; more would mislead
     card_type = "basic"
     type_node = node.get("type")
     if type_node is not None:
@@ -254,7 +276,7 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
             return None
         card_type = value
     allowed = _CARD_FIELDS[card_type]
-    where = f"a {card_type} card"
+    where = f"{_article(card_type)} card"
     before = len(ck.problems)
     f = ck.fields(node, allowed, where, card_type, skip=("type",))
     missing = [
@@ -276,7 +298,11 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
         choices: list[str] = f["choices"]
         has_one, has_many = "answer" in f, "answers" in f
         if has_one and has_many:
-            ck.error(node, "a choice card has 'answer' or 'answers', not both", "answer-conflict")
+            ck.error(
+                node.key("answers") or node,
+                "a choice card has 'answer' or 'answers', not both",
+                "answer-conflict",
+            )
             return None
         if not has_one and not has_many:
             ck.error(
@@ -321,7 +347,8 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
         tolerance = f.get("tolerance")
         if tolerance is not None:
             try:
-                float(f["answer"])
+                if not math.isfinite(float(f["answer"])):
+                    raise ValueError
             except ValueError:
                 ck.error(
                     node.get("tolerance") or node, "'tolerance' needs a numeric answer", "bad-value"
@@ -379,7 +406,11 @@ def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[
         input=top.get("input", "reveal"),
     )
     if cards_node is not None and not cards_node.bad:
-        if type(cards_node) is not Seq:
+        if type(cards_node) is Scalar and cards_node.is_null:
+            ck.error(
+                cards_node, "'cards' has no value; a deck needs a list of cards", "empty-value"
+            )
+        elif type(cards_node) is not Seq:
             hint = "" if type(cards_node) is not Scalar else " (start each card with '- ')"
             ck.error(
                 cards_node, f"'cards' must be a list, not {_kind(cards_node)}{hint}", "wrong-type"
@@ -399,18 +430,18 @@ def validate_deck(source: SourceText, root: Map) -> tuple[DeckSpec | None, list[
             for index, item in enumerate(cards_node.items):
                 id_node = item.get("id") if type(item) is Map else None
                 raw_id = id_node.value.strip() if type(id_node) is Scalar else None
+                duplicate = bool(raw_id) and raw_id in ids
+                note = _check_card(ck, deck, item, index)  # its own problems count too
+                if duplicate:
+                    assert id_node is not None and raw_id is not None
+                    ck.error(
+                        id_node,
+                        f"duplicate card id '{_short(raw_id)}' (first used at line {ids[raw_id]})",
+                        "duplicate-id",
+                    )
+                    continue
                 if raw_id:
-                    if raw_id in ids:
-                        assert id_node is not None
-                        ck.error(
-                            id_node,
-                            f"duplicate card id '{_short(raw_id)}' (first used "
-                            f"at line {ids[raw_id]})",
-                            "duplicate-id",
-                        )
-                        continue
                     ids[raw_id] = item.line
-                note = _check_card(ck, deck, item, index)
                 if note is None:
                     continue
                 if note.id is None:

@@ -48,6 +48,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 #: A line that starts with a tab and has content: never valid in a deck, where every
 #: nested line is indented with spaces. libyaml reports the other cases itself.
 _TAB_INDENT = re.compile(r"^\t[ \t]*\S", re.MULTILINE)
+#: Line breaks as an editor shows them. libyaml also breaks lines at U+2028, U+2029 and
+#: a lone CR, so positions are computed from its character index instead (``Locator``).
+_LINE_BREAK = re.compile("\r?\n")
 #: Problems of one kind reported per file before the rest are summarised.
 _MAX_REPEATS = 20
 
@@ -93,6 +96,11 @@ class Map:
         index = self.keys.get(key)
         return None if index is None else self.pairs[index][1]
 
+    def key(self, key: str) -> Scalar | None:
+        """The key node ``key`` itself (for pointing at a field), or None."""
+        index = self.keys.get(key)
+        return None if index is None else self.pairs[index][0]
+
 
 Node = Scalar | Seq | Map
 
@@ -104,11 +112,33 @@ class SourceText:
         self.path = path
         self.text = text
         self._lines: list[str] | None = None
+        self._pos = (0, 1, 0)  # (index, line, index where that line starts)
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of character ``index``, counting only ``\n`` as a line
+        break. Fast for increasing indexes, as a parse produces them."""
+        start, line, line_start = self._pos
+        if index < start:
+            start, line, line_start = 0, 1, 0
+        text = self.text
+        line += text.count("\n", start, index)
+        newline = text.rfind("\n", start, index)
+        if newline >= 0:
+            line_start = newline + 1
+        self._pos = (index, line, line_start)
+        return line, index - line_start + 1
+
+    def mark(self, mark: Any) -> tuple[int, int]:
+        """(line, column) of a YAML mark, from its character index when it has one."""
+        index = getattr(mark, "index", None)
+        if isinstance(index, int) and 0 <= index <= len(self.text):
+            return self.locate(index)
+        return mark.line + 1, mark.column + 1
 
     def line(self, number: int) -> str | None:
         """The 1-based line ``number``, or None when out of range."""
         if self._lines is None:
-            self._lines = self.text.split("\n")
+            self._lines = _LINE_BREAK.split(self.text)
         if 1 <= number <= len(self._lines):
             return self._lines[number - 1]
         return None
@@ -143,7 +173,7 @@ def _describe_char(char: str) -> str:
     if code in names:
         return f"{names[code]} (U+{code:04X})"
     if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
-        return f"bidirectional control U+{code:04X}, which can disguise text"
+        return f"the bidirectional control U+{code:04X} (it can disguise text)"
     return f"control character U+{code:04X}"
 
 
@@ -156,9 +186,14 @@ def decode(path: str, data: bytes) -> tuple[SourceText | None, list[Problem]]:
     """
     problems: list[Problem] = []
     if len(data) > MAX_FILE_BYTES:
-        size = len(data) / (1024 * 1024)
         problems.append(
-            Problem(path, 0, 0, f"file is {size:.1f} MiB; the limit is 16 MiB", "file-too-large")
+            Problem(
+                path,
+                0,
+                0,
+                f"file is {len(data):,} bytes; the limit is 16 MiB ({MAX_FILE_BYTES:,} bytes)",
+                "file-too-large",
+            )
         )
         return None, problems
     if data.startswith(b"\xef\xbb\xbf"):
@@ -196,7 +231,7 @@ def decode(path: str, data: bytes) -> tuple[SourceText | None, list[Problem]]:
                 )
             )
         source = SourceText(path, _CONTROL.sub("\ufffd", text))
-        source._lines = text.split("\n")  # show the real lines in messages
+        source._lines = _LINE_BREAK.split(text)  # show the real lines in messages
     for match in _TAB_INDENT.finditer(source.text):
         offset = match.start()
         line = source.text.count("\n", 0, offset) + 1
@@ -220,16 +255,64 @@ _HINTS = {
 def _yaml_problem(source: SourceText, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    context = getattr(exc, "context", None) or ""
+    context_mark = getattr(exc, "context_mark", None)
+    if "end of stream" in problem and "quoted scalar" in context and context_mark is not None:
+        # Where the quote opens is where the fix is, not the end of the file.
+        mark = context_mark
+        problem = f"{problem} {context}"
+    line, col = source.mark(mark) if mark is not None else (0, 0)
     text = source.line(line) or ""
     if 0 < col <= len(text) and text[col - 1] == "\t" and not text[: col - 1].strip():
         return source.problem(line, col, "tab in indentation; indent with spaces", "tab-indent")
     message = f"invalid YAML: {problem}"
-    for needle, hint in _HINTS.items():
-        if needle in problem:
-            message += f" ({hint})"
-            break
+    value = text.split(": ", 1)[1].lstrip() if ": " in text else text.lstrip(" -")
+    if "expected key" in problem and value[:1] in ("{", "["):
+        message += " (quote text that starts with '{' or '[')"
+    else:
+        for needle, hint in _HINTS.items():
+            if needle in problem:
+                message += f" ({hint})"
+                break
     return source.problem(line, col, message, "yaml-syntax")
+
+
+def _deep_flow(source: SourceText, exc: yaml.YAMLError) -> Problem | None:
+    """libyaml stops deep flow nesting (``[[[[...``) with its own error before we see the
+    events; find where our limit is crossed instead, reading up to the error's line."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None or "flow" not in (getattr(exc, "context", None) or ""):
+        return None
+    depth = 0
+    line = col = 0
+    in_quote = ""
+    last_line = source.mark(mark)[0]
+    for number, text in enumerate(_LINE_BREAK.split(source.text)[:last_line], 1):
+        stripped = text.lstrip(" ")
+        if stripped.startswith("- ") or stripped.startswith("-\t") or ":" in stripped:
+            depth = max(depth, 1 + (len(text) - len(stripped)) // 2)
+        for index, char in enumerate(text, 1):
+            if in_quote:
+                in_quote = "" if char == in_quote else in_quote
+            elif char in "'\"":
+                in_quote = char
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = number, index
+                    break
+            elif char in "]}":
+                depth -= 1
+        if line:
+            break
+    if not line:
+        return None
+    return source.problem(line, col, f"nesting is deeper than {MAX_DEPTH} levels", "too-deep")
+
+
+def _one_line(text: str, limit: int = 40) -> str:
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _kind(node: Node) -> str:
@@ -267,9 +350,12 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                     )
                 )
                 node = Scalar("", True, node.line, node.col, bad=True)
+                parent.bad = True
             frame[1] = node
             return
         frame[1] = None
+        if key.bad:
+            return  # a complex key, already reported
         name = key.value
         if key.plain and name == "<<":
             problems.append(
@@ -283,7 +369,7 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                 source.problem(
                     key.line,
                     key.col,
-                    f"duplicate key '{name}' (first at line {first.line})",
+                    f"duplicate key '{_one_line(name)}' (first at line {first.line})",
                     "duplicate-key",
                 )
             )
@@ -314,7 +400,7 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
         for event in yaml.parse(source.text, Loader=_Loader):
             cls = type(event)
             mark: Any = event.start_mark
-            line, col = mark.line + 1, mark.column + 1
+            line, col = source.mark(mark)
             if cls is yaml.ScalarEvent:
                 ok = check_props(event, line, col)
                 value = event.value
@@ -374,7 +460,8 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                     )
                     return None, problems
     except yaml.YAMLError as exc:
-        problems.append(_yaml_problem(source, exc))
+        deep = _deep_flow(source, exc)
+        problems.append(deep or _yaml_problem(source, exc))
         return None, problems
     except (RecursionError, MemoryError, ValueError, IndexError) as exc:  # pragma: no cover
         problems.append(source.problem(0, 0, f"cannot parse the file: {exc}", "yaml-syntax"))

@@ -1,8 +1,11 @@
 """SQL functions that compile for each database, so statistics stay in SQL everywhere.
 
-* :class:`epoch_hour` — hours since 1970 of a UTC timestamp column. Statistics group by
-  hour in SQL, then fold hours into local study days in Python (at most 24 rows per
-  day), which is exact across time zones and daylight-saving changes.
+* :class:`epoch_hour` — hours since 1970 of a UTC timestamp column.
+* :class:`epoch_quarter` — quarter hours since 1970 of a UTC timestamp column.
+  Statistics group by quarter hour in SQL, then fold them into local study days in
+  Python (at most 96 rows per day), which is exact across daylight-saving changes and
+  in every time zone, including the ones offset by :30 or :45 from UTC (hours are
+  not: in Asia/Kolkata the 4:00 boundary falls in the middle of a UTC hour).
 * :class:`retrievability_at` — FSRS's predicted recall of a card at a moment.
 
 On SQLite the retrievability is a small Python function registered on each connection
@@ -12,15 +15,15 @@ is plain arithmetic.
 
 from __future__ import annotations
 
-import math
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float, Integer
 
-__all__ = ["epoch_hour", "register_sqlite_functions", "retrievability_at"]
+__all__ = ["epoch_hour", "epoch_quarter", "register_sqlite_functions", "retrievability_at"]
 
 
 class epoch_hour(FunctionElement[int]):
@@ -43,6 +46,26 @@ def _epoch_hour_default(element: epoch_hour, compiler: Any, **kw: Any) -> str:
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) / 3600) AS BIGINT)"
 
 
+class epoch_quarter(FunctionElement[int]):
+    """``epoch_quarter(column)``: whole quarter hours (900 s) since 1970-01-01 UTC."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_quarter"
+
+
+@compiles(epoch_quarter, "sqlite")
+def _epoch_quarter_sqlite(element: epoch_quarter, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"(CAST(strftime('%s', {compiler.process(column, **kw)}) AS INTEGER) / 900)"
+
+
+@compiles(epoch_quarter)
+def _epoch_quarter_default(element: epoch_quarter, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) / 900) AS BIGINT)"
+
+
 class retrievability_at(FunctionElement[float]):
     """``retrievability_at(stability, last_review, now_epoch, decay, factor)``."""
 
@@ -54,9 +77,9 @@ class retrievability_at(FunctionElement[float]):
 @compiles(retrievability_at, "sqlite")
 def _r_sqlite(element: retrievability_at, compiler: Any, **kw: Any) -> str:
     stability, last, now, decay, factor = (compiler.process(c, **kw) for c in element.clauses)
-    return (
-        f"quizzer_r({stability}, CAST(strftime('%s', {last}) AS INTEGER), {now}, {decay}, {factor})"
-    )
+    # The stored text, not strftime('%s'), which drops the fraction of a second: the
+    # elapsed days then came out one too many in the last second before each whole day.
+    return f"quizzer_r({stability}, {last}, {now}, {decay}, {factor})"
 
 
 @compiles(retrievability_at)
@@ -66,12 +89,29 @@ def _r_default(element: retrievability_at, compiler: Any, **kw: Any) -> str:
     return f"POWER(1 + {factor} * {elapsed} / NULLIF({stability}, 0), {decay})"
 
 
+_EPOCH = datetime(1970, 1, 1)
+_DAY_US = 86_400_000_000
+
+
+def _epoch_us(value: str | float | int) -> int:
+    """Microseconds since 1970 of a stored timestamp (naive UTC text) or epoch seconds."""
+    if isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return (moment - _EPOCH) // timedelta(microseconds=1)
+    return round(value * 1_000_000)
+
+
 def _quizzer_r(
-    stability: float | None, last: int | None, now: float, decay: float, factor: float
+    stability: float | None, last: str | float | None, now: float, decay: float, factor: float
 ) -> float | None:
     if stability is None or last is None or stability <= 0:
         return None
-    elapsed = max(0, math.floor((now - last) / 86400))
+    # Whole days elapsed, in exact integer microseconds, as fsrs counts them
+    # (``timedelta.days``): a float difference of two epochs can land a hair short of
+    # a whole day. ``now`` is a float epoch; rounding it to the microsecond is exact.
+    elapsed = max(0, (_epoch_us(now) - _epoch_us(last)) // _DAY_US)
     return float((1 + factor * elapsed / stability) ** decay)
 
 

@@ -295,6 +295,11 @@ class StudySession:
     def _eligible(self, row: Any, now: datetime) -> bool:
         if row.retired_at is not None:
             return False
+        # Undo is collection-wide and puts the undone card first in this queue: a card
+        # of another deck (or without this session's tag) is not this session's to show
+        # (showing one raised KeyError, as its deck has no settings here).
+        if row.deck_id not in self.deck_ids or not self._tag_ok(row.data):
+            return False
         if self.mode == "practice":
             return row.id not in self._done
         if row.suspended or (row.buried_until is not None and row.buried_until > now):
