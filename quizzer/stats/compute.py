@@ -2,8 +2,9 @@
 
 Every figure is an SQL aggregate; Python only folds quarter-hour buckets into study days
 (so the 4:00 boundary is exact in any time zone, :30 and :45 offsets included, across
-daylight-saving changes) and turns rows into the documented structure. ``docs/statistics.md`` defines every field of
-:func:`compute_stats`'s result (format version :data:`STATS_VERSION`).
+daylight-saving changes) and turns rows into the documented structure.
+``docs/statistics.md`` defines every field of :func:`compute_stats`'s result (format
+version :data:`STATS_VERSION`).
 """
 
 from __future__ import annotations

@@ -169,6 +169,14 @@ class ReviewScreen(Screen[None]):
         text = Text()
         text.append(plain(self.title_text, "bold"))
         text.append("   ")
+        if self.session.mode != "scheduled":
+            # Practice and study-ahead don't follow today's queue: count the session.
+            text.append(f"{self.session.remaining} left", "green")
+            text.append(f"   done {self.session.answered}", "dim")
+            self.query_one("#review-header", Static).update(text)
+            bar = self.query_one("#progress", ProgressBar)
+            bar.update(total=max(self.total, 1), progress=self.session.answered)
+            return
         text.append(f"{new} new", "blue")
         text.append(" · ")
         text.append(f"{learning} learning", "red")
@@ -200,10 +208,18 @@ class ReviewScreen(Screen[None]):
         verdict = Text(label, style=style)
         if self.grade.message:
             verdict.append(f"  ({self.grade.message})", style="dim")
-        if self.grade.diff and self.grade.verdict is not Verdict.CORRECT:
+        if self.grade.verdict is Verdict.ALMOST and self.grade.diff:
+            # A near miss: the character diff shows exactly what to fix.
             verdict.append("\n")
             verdict.append(diff_text(self.grade))
+        elif self.grade.verdict is Verdict.WRONG and response not in (None, "", []):
+            given = ", ".join(response) if isinstance(response, list | tuple) else response
+            verdict.append("\nYou answered: ", style="dim")
+            verdict.append(plain(str(given), "strike"))
         self.query_one("#verdict", Static).update(verdict)
+        if card.input in ("typed", "choice", "order"):
+            # The verdict repeats the response; the room goes to the answer and why.
+            self.query_one("#answer-slot").display = False
         answer = self.query_one("#answer", Markdown)
         await answer.update(markdown(card.answer))
         answer.display = True
