@@ -1,0 +1,261 @@
+"""The measures: each runs quizzer and its reference side by side, in the same run.
+
+A measure returns a dict with ``ours`` and ``reference`` timing summaries (median, p95,
+p99 in milliseconds), their ``ratio`` and the ``target`` ratio from issue #9.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MEASURES", "summary"]
+
+REPO = Path(__file__).resolve().parent.parent
+ANKI_PEER = REPO.parent / "shared" / "peers" / "anki_peer.py"
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Median, p95 and p99 of ``samples`` (seconds) in milliseconds."""
+    xs = sorted(samples)
+
+    def pct(q: float) -> float:
+        return xs[min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))] * 1000
+
+    return {"median": round(statistics.median(xs) * 1000, 3), "p95": round(pct(95), 3),
+            "p99": round(pct(99), 3), "n": len(xs)}
+
+
+def _result(name: str, ours: dict[str, float], ref: dict[str, float] | None, ref_name: str,
+            target: float | None, note: str = "", key: str = "median") -> dict[str, Any]:
+    ratio = round(ours[key] / ref[key], 3) if ref and ref.get(key) else None
+    return {"name": name, "ours": ours, "reference": ref, "reference_name": ref_name,
+            "ratio": ratio, "target": target,
+            "met": (ratio <= target) if ratio is not None and target is not None else None,
+            "note": note}
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["QUIZZER_HOME"] = str(home)
+    env.pop("QUIZZER_DB", None)
+    return env
+
+
+def _time_command(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def anki_python() -> str | None:
+    """A Python with ``anki`` installed (``QUIZZER_ANKI_PYTHON``), or None."""
+    candidate = os.environ.get("QUIZZER_ANKI_PYTHON")
+    if candidate and Path(candidate).exists() and ANKI_PEER.exists():
+        return candidate
+    return None
+
+
+def _anki(n_notes: int, answers: int) -> dict[str, Any] | None:
+    python = anki_python()
+    if python is None:
+        return None
+    out = subprocess.run([python, str(ANKI_PEER), str(n_notes), str(answers)],
+                         capture_output=True, text=True, check=False, timeout=1800)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    return None
+
+
+# -- measures -------------------------------------------------------------------------
+def measure_check(scale: dict[str, Any], work: Path) -> dict[str, Any]:
+    """`quizzer check decks/` against `python -c "import yaml"`."""
+    runs = scale["runs"]
+    ours = _time_command([sys.executable, "-m", "quizzer", "check", str(REPO / "decks")], runs,
+                         _env(work))
+    ref = _time_command([sys.executable, "-c", "import yaml"], runs)
+    return _result("check", summary(ours), summary(ref), "python -c 'import yaml'", 2.0)
+
+
+def measure_import(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
+    """Import of an N-card deck; re-import of the unchanged deck."""
+    from benchmarks.data import write_deck
+
+    import yaml
+
+    from quizzer.collection import Collection
+    from quizzer.store.db import dispose_engines
+
+    n = scale["import_cards"]
+    deck = write_deck(work / "import.yaml", n)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    firsts, again, parses = [], [], []
+    for run in range(scale["import_runs"]):
+        db = work / f"import-{run}.db"
+        col = Collection.open(db)
+        start = time.perf_counter()
+        col.import_decks([deck])
+        firsts.append(time.perf_counter() - start)
+        for _ in range(3):
+            start = time.perf_counter()
+            col.import_decks([deck])
+            again.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with open(deck, encoding="utf-8") as handle:
+            yaml.load(handle, Loader=loader)  # noqa: S506 - the safe loader (CSafeLoader)
+        parses.append(time.perf_counter() - start)
+        dispose_engines()
+    out = [_result("import", summary(firsts), summary(parses), "yaml.load(CSafeLoader)",
+                   3.0, note=f"{n} cards"),
+           _result("reimport", summary(again), summary(firsts), "first import", 0.1)]
+    anki = _anki(n, 0) if scale.get("anki") else None
+    if anki and anki.get("add_notes_s"):
+        ref = {"median": anki["add_notes_s"] * 1000, "p95": anki["add_notes_s"] * 1000,
+               "p99": anki["add_notes_s"] * 1000, "n": 1}
+        out.append(_result("import_vs_anki", summary(firsts), ref, "Anki adding the notes",
+                           1.0, note=f"{n} notes"))
+    return out
+
+
+def measure_answer(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
+    """next card + answer through the API, on a collection with due reviews."""
+    from benchmarks.data import START, build_collection
+
+    from quizzer.collection import Collection
+    from quizzer.study.types import Rating
+
+    built = build_collection(work / "answer.db", work, scale["cards"], scale["reviews"],
+                             days=scale["days"])
+    col = Collection.open(built["db"])
+    now = START.__class__.fromisoformat(built["end"])
+    session = col.study(now=now)
+    import random
+
+    rng = random.Random(42)
+    samples = []
+    for _ in range(scale["answers"]):
+        start = time.perf_counter()
+        card = session.next_card(now=now)
+        if card is None:
+            break
+        session.answer(card, response=None, rating=rng.choice([1, 2, 3, 3, 3, 4]),
+                       now=now) if card.input == "reveal" else session.answer(
+            card, response=None, rating=Rating.GOOD, now=now)
+        samples.append(time.perf_counter() - start)
+    ours = summary(samples) if samples else {"median": 0, "p95": 0, "p99": 0, "n": 0}
+    anki = _anki(scale["anki_notes"], scale["answers"]) if scale.get("anki") else None
+    ref = None
+    if anki and anki.get("answer_ms_median"):
+        ref = {"median": anki["answer_ms_median"], "p95": anki.get("answer_ms_p95", 0),
+               "p99": anki.get("answer_ms_p99", 0), "n": scale["answers"]}
+    note = f"{built['cards']} cards, {built['reviews']} reviews"
+    return [_result("answer", ours, ref, "Anki backend (anki_peer.py)", 1.0, note=note),
+            _result("answer_p99", ours, ref, "Anki backend (anki_peer.py)", 1.0, note=note,
+                    key="p99")]
+
+
+def measure_stats(scale: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Full `stats --format json` against the same aggregates as raw sqlite3 queries."""
+    import sqlite3
+
+    from benchmarks.data import START, build_collection
+
+    from quizzer.collection import Collection
+
+    db = work / "stats.db"
+    built = build_collection(db, work, scale["cards"], scale["stats_reviews"],
+                             days=scale["days"])
+    now = START.__class__.fromisoformat(built["end"])
+    col = Collection.open(db)
+    ours, ref = [], []
+    for _ in range(scale["runs"]):
+        start = time.perf_counter()
+        json.dumps(col.stats(now=now))
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        conn = sqlite3.connect(db)
+        for query in RAW_STATS_QUERIES:
+            conn.execute(query, {"now": now.timestamp()}).fetchall()
+        conn.close()
+        ref.append(time.perf_counter() - start)
+    return _result("stats", summary(ours), summary(ref), "raw sqlite3 aggregates", 2.0,
+                   note=f"{built['reviews']} reviews")
+
+
+#: The same aggregates as ``quizzer stats``, hand-written for SQLite (the reference).
+RAW_STATS_QUERIES = [
+    "SELECT count(*), sum(state=0), sum(state=1), sum(state=2), sum(state=3), "
+    "sum(suspended), sum(leech), sum(stability >= 21) FROM cards WHERE retired_at IS NULL",
+    "SELECT d.slug, count(c.id), sum(c.stability >= 21) FROM decks d LEFT JOIN cards c ON "
+    "c.deck_id = d.id AND c.retired_at IS NULL GROUP BY d.id",
+    "SELECT CAST(strftime('%s', reviewed_at) AS INTEGER) / 3600 h, mode, count(*), "
+    "sum(duration_ms) FROM reviews GROUP BY h, mode",
+    "SELECT CAST(strftime('%s', reviewed_at) AS INTEGER) / 3600 h, count(*), "
+    "sum(rating != 1) FROM reviews WHERE mode = 'scheduled' AND prior_state = 2 GROUP BY h",
+    "SELECT count(*), sum(rating != 1) FROM reviews WHERE mode = 'scheduled' AND "
+    "prior_state = 2 AND reviewed_at >= datetime(:now - 30 * 86400, 'unixepoch')",
+    "SELECT c.type, count(*), sum(r.correct) FROM reviews r JOIN cards c ON c.id = r.card_id "
+    "WHERE r.correct IS NOT NULL GROUP BY c.type",
+    "SELECT CAST(strftime('%s', due) AS INTEGER) / 3600 h, count(*) FROM cards WHERE "
+    "state != 0 AND retired_at IS NULL GROUP BY h",
+    "SELECT floor(difficulty), count(*) FROM cards WHERE state != 0 GROUP BY 1",
+    "SELECT suggested_rating, rating, count(*) FROM reviews WHERE mode = 'scheduled' "
+    "GROUP BY 1, 2",
+    "SELECT round(retrievability * 1000), count(*), sum(rating != 1) FROM reviews WHERE "
+    "retrievability IS NOT NULL AND prior_state IN (2, 3) GROUP BY 1",
+    "SELECT id, lapses FROM cards WHERE state != 0 ORDER BY lapses DESC LIMIT 10",
+]
+
+
+def measure_startup(scale: dict[str, Any], work: Path) -> dict[str, Any]:
+    """`quizzer` start-up to the deck list painted (headless) vs importing its libraries."""
+    script = (
+        "import asyncio, sys, time\n"
+        "t = time.perf_counter()\n"
+        "from quizzer.collection import Collection\n"
+        "from quizzer.tui import create_app\n"
+        "async def main():\n"
+        "    app = create_app(Collection.open(), watch=False)\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        from textual.widgets import DataTable\n"
+        "        while not app.screen.query(DataTable) or not "
+        "app.screen.query_one(DataTable).row_count:\n"
+        "            await pilot.pause(0.005)\n"
+        "asyncio.run(main())\n"
+    )
+    home = work / "startup-home"
+    home.mkdir(exist_ok=True)
+    env = _env(home)
+    subprocess.run([sys.executable, "-c", script], env=env, check=False)  # first import
+    ours = _time_command([sys.executable, "-c", script], scale["runs"], env)
+    ref = _time_command([sys.executable, "-c", "import textual.app, sqlmodel, fsrs, yaml"],
+                        scale["runs"])
+    return _result("startup", summary(ours), summary(ref),
+                   "python -c 'import textual.app, sqlmodel, fsrs, yaml'", 1.25)
+
+
+MEASURES: dict[str, Callable[[dict[str, Any], Path], Any]] = {
+    "check": measure_check,
+    "import": measure_import,
+    "answer": measure_answer,
+    "stats": measure_stats,
+    "startup": measure_startup,
+}
+
+
+def new_workdir() -> Path:
+    """A scratch folder for one run."""
+    return Path(tempfile.mkdtemp(prefix="quizzer-bench-"))
