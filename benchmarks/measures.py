@@ -92,10 +92,9 @@ def measure_check(scale: dict[str, Any], work: Path) -> dict[str, Any]:
 
 def measure_import(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
     """Import of an N-card deck; re-import of the unchanged deck."""
-    from benchmarks.data import write_deck
-
     import yaml
 
+    from benchmarks.data import write_deck
     from quizzer.collection import Collection
     from quizzer.store.db import dispose_engines
 
@@ -115,7 +114,7 @@ def measure_import(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
             again.append(time.perf_counter() - start)
         start = time.perf_counter()
         with open(deck, encoding="utf-8") as handle:
-            yaml.load(handle, Loader=loader)  # noqa: S506 - the safe loader (CSafeLoader)
+            yaml.load(handle, Loader=loader)
         parses.append(time.perf_counter() - start)
         dispose_engines()
     out = [_result("import", summary(firsts), summary(parses), "yaml.load(CSafeLoader)",
@@ -133,7 +132,6 @@ def measure_import(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
 def measure_answer(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
     """next card + answer through the API, on a collection with due reviews."""
     from benchmarks.data import START, build_collection
-
     from quizzer.collection import Collection
     from quizzer.study.types import Rating
 
@@ -172,7 +170,6 @@ def measure_stats(scale: dict[str, Any], work: Path) -> dict[str, Any]:
     import sqlite3
 
     from benchmarks.data import START, build_collection
-
     from quizzer.collection import Collection
 
     db = work / "stats.db"

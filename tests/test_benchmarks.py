@@ -9,11 +9,10 @@ from helpers import REPO
 
 sys.path.insert(0, str(REPO))
 
-from benchmarks.data import build_collection, write_deck  # noqa: E402
-
-from quizzer.collection import Collection  # noqa: E402
-from quizzer.deck import read_deck  # noqa: E402
-from quizzer.maintenance import doctor  # noqa: E402
+from benchmarks.data import build_collection, write_deck
+from quizzer.collection import Collection
+from quizzer.deck import read_deck
+from quizzer.maintenance import doctor
 
 
 def test_generated_deck_is_valid(tmp_path: Path) -> None:
