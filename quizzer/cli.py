@@ -485,6 +485,184 @@ def export_cards_cmd(ctx: click.Context, fmt: str, deck: str | None, output: Pat
         click.echo(f"wrote {count} cards to {output}", err=True)
 
 
+# -- personal scheduling --------------------------------------------------------------
+@cli.command("import-reviews")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--deck", help="Deck for cards the collection doesn't know (default: imported).")
+@click.option(
+    "--map-keys",
+    is_flag=True,
+    help="Attach rows whose deck and card_key columns name a real card to it.",
+)
+@click.pass_context
+def import_reviews_cmd(ctx: click.Context, file: Path, deck: str | None, map_keys: bool) -> None:
+    """Import a review history (FSRS optimizer CSV layout, as `export reviews` writes).
+
+    Unknown cards become imported-history cards: they count in statistics and for the
+    optimizer, but are never studied. One transaction; bad rows are listed with their
+    line numbers and nothing is imported.
+    """
+    from quizzer.history import HistoryError, import_reviews
+
+    col = _open(ctx)
+    try:
+        report = import_reviews(col.store, file, deck, map_keys)
+    except HistoryError as exc:
+        for line in exc.problems:
+            click.echo(f"error: {line}", err=True)
+        _fail(str(exc))
+    for line in report.skipped:
+        click.echo(f"skipped: {line}", err=True)
+    click.echo(
+        f"{report.rows} rows: {report.reviews} reviews imported, {report.duplicates} "
+        f"already there; {report.cards_created} history cards created, "
+        f"{report.cards_mapped} mapped to deck cards"
+    )
+
+
+def _fit_table(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"Fit on {result.items} items ({result.reviews} reviews)", title_justify="left"
+    )
+    for name in ("parameters", "log loss", "RMSE (bins)"):
+        table.add_column(name)
+    if result.current:
+        table.add_row(
+            "current", f"{result.current.log_loss:.4f}", f"{result.current.rmse_bins:.4f}"
+        )
+    if result.fitted:
+        table.add_row("fitted", f"{result.fitted.log_loss:.4f}", f"{result.fitted.rmse_bins:.4f}")
+    Console(highlight=False).print(table)
+
+
+@cli.command()
+@click.option("--deck", help="Fit this deck's history (saved as the deck's parameters).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--yes", is_flag=True, help="Save better parameters without asking.")
+@click.option(
+    "--reschedule", is_flag=True, help="Recompute every card's due date with the new parameters."
+)
+@click.pass_context
+def optimize(
+    ctx: click.Context, deck: str | None, as_json: bool, yes: bool, reschedule: bool
+) -> None:
+    """Fit FSRS parameters to your review history (fsrs-rs, the trainer Anki uses).
+
+    Prints log loss and RMSE(bins) of the current and the fitted parameters on the same
+    data, and saves the fitted ones only if they fit better and you confirm.
+    """
+    from quizzer.optimize import MIN_ITEMS
+    from quizzer.optimize import optimize as run
+
+    col = _open(ctx)
+    result = run(col.store, deck)
+    if as_json:
+
+        def fit(f: Any) -> Any:
+            return (
+                None
+                if f is None
+                else {
+                    "parameters": list(f.parameters),
+                    "log_loss": f.log_loss,
+                    "rmse_bins": f.rmse_bins,
+                }
+            )
+
+        click.echo(
+            json.dumps(
+                {
+                    "items": result.items,
+                    "reviews": result.reviews,
+                    "enough": result.enough,
+                    "current": fit(result.current),
+                    "fitted": fit(result.fitted),
+                    "better": result.better,
+                },
+                indent=2,
+            )
+        )
+    elif result.current is not None:
+        _fit_table(result)
+    if not result.enough:
+        click.echo(
+            f"Too little history to fit: {result.items} item(s), and fsrs-rs needs "
+            f"{MIN_ITEMS} (a review on a later day than the card's previous one). "
+            "Nothing was changed.",
+            err=True,
+        )
+        return
+    if not result.better:
+        click.echo("The fitted parameters don't fit better; nothing was changed.", err=True)
+        return
+    assert result.fitted is not None
+    if not yes and not click.confirm("Save the fitted parameters?", default=True):
+        return
+    col.set_setting("parameters", list(result.fitted.parameters), deck)
+    click.echo(
+        f"saved the fitted parameters{' for ' + deck if deck else ''}; scheduling uses "
+        "them from the next answer",
+        err=True,
+    )
+    if reschedule:
+        from quizzer.maintenance import doctor as run_doctor
+
+        report = run_doctor(col)
+        click.echo(f"rescheduled: {'; '.join(report.fixed) or 'nothing to change'}", err=True)
+
+
+@cli.command()
+@click.option("--deck", help="Only this deck's history.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def evaluate(ctx: click.Context, deck: str | None, as_json: bool) -> None:
+    """How well the current parameters fit your history: log loss, RMSE(bins) and the
+    calibration table."""
+    from quizzer.optimize import optimize as run
+
+    col = _open(ctx)
+    result = run(col.store, deck, fit=False)
+    calibration = col.stats(deck)["calibration"]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "items": result.items,
+                    "reviews": result.reviews,
+                    "log_loss": result.current.log_loss if result.current else None,
+                    "rmse_bins": result.current.rmse_bins if result.current else None,
+                    "calibration": calibration,
+                },
+                indent=2,
+            )
+        )
+        return
+    if result.current is None:
+        click.echo("No review history to evaluate yet.")
+        return
+    _fit_table(result)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title="Calibration (predicted recall at review time against actual)", title_justify="left"
+    )
+    for name in ("predicted range", "predicted", "actual", "reviews"):
+        table.add_column(name)
+    for b in calibration["bins"]:
+        if b["count"]:
+            table.add_row(
+                f"{b['from']:.0%}–{b['to']:.0%}",
+                f"{b['predicted']:.1%}",
+                f"{b['actual']:.1%}",
+                str(b["count"]),
+            )
+    Console(highlight=False).print(table)
+
+
 # -- settings and card actions -------------------------------------------------------
 @cli.group(invoke_without_command=True)
 @click.option("--deck", help="Show the settings of this deck (with its overrides).")
@@ -522,7 +700,11 @@ def config(ctx: click.Context, deck: str | None, as_json: bool) -> None:
     for name in ("setting", "value", "from", "meaning"):
         table.add_column(name)
     for r in rows:
-        value = ", ".join(r.value) if isinstance(r.value, list) else str(r.value)
+        value = (
+            ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.value)
+            if isinstance(r.value, list)
+            else str(r.value)
+        )
         table.add_row(r.name, value or "—", r.source, r.help)
     console = Console(highlight=False)
     console.print(table)
@@ -716,8 +898,10 @@ def doctor(ctx: click.Context, check_only: bool) -> None:
     report = run_doctor(_open(ctx), repair=not check_only)
     if report.damaged:
         _explain_damage(path, report.damaged)  # type: ignore[arg-type]
-    for line in report.found:
+    for line in report.found[:20]:
         click.echo(f"found: {line}")
+    if len(report.found) > 20:
+        click.echo(f"found: … and {len(report.found) - 20} more")
     for line in report.fixed:
         click.echo(f"fixed: {line}")
     if report.clean:

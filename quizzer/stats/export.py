@@ -13,12 +13,13 @@ from typing import IO, Any
 
 from sqlalchemy import select
 
+from quizzer.errors import QuizzerError
 from quizzer.stats.files import write_csv
 from quizzer.store.db import Store
 from quizzer.store.models import card_tags_t, cards_t, decks_t, reviews_t
 from quizzer.study.views import display_prompt
 
-__all__ = ["CARD_COLUMNS", "REVIEW_COLUMNS", "export_cards", "export_reviews"]
+__all__ = ["CARD_COLUMNS", "REVIEW_COLUMNS", "UnknownDeck", "export_cards", "export_reviews"]
 
 REVIEW_COLUMNS = [
     "card_id",
@@ -54,6 +55,24 @@ CARD_COLUMNS = [
     "tags",
 ]
 _BATCH = 5000
+
+
+class UnknownDeck(QuizzerError, KeyError):
+    """``deck`` is not a deck of the collection. A ``KeyError`` like ``Collection.stats``
+    raises, and a :class:`QuizzerError`, so the CLI prints one line and exits 1."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _check_deck(store: Store, deck: str | None) -> None:
+    # An unknown --deck used to export an empty file and exit 0, hiding a typo;
+    # ``quizzer stats --deck`` refuses it, and so do the exports now.
+    if deck is None:
+        return
+    with store.read() as session:
+        if session.execute(select(decks_t.c.id).where(decks_t.c.slug == deck)).first() is None:
+            raise UnknownDeck(f"no deck '{deck}'")
 
 
 def _review_rows(
@@ -114,7 +133,11 @@ def export_reviews(
 
     Resets (rating 0) are left out of CSV, which FSRS tools would misread; JSON Lines
     keeps them.
+
+    Raises:
+        UnknownDeck: When ``deck`` is not a deck of the collection.
     """
+    _check_deck(store, deck)
     rows = _review_rows(store, deck, scheduled_only, include_resets=fmt == "jsonl")
     if fmt == "csv":
         return write_csv(handle, REVIEW_COLUMNS, rows)
@@ -128,7 +151,12 @@ def export_reviews(
 
 
 def export_cards(store: Store, handle: IO[str], fmt: str = "csv", deck: str | None = None) -> int:
-    """Write the current state of every card; returns the number of cards written."""
+    """Write the current state of every card; returns the number of cards written.
+
+    Raises:
+        UnknownDeck: When ``deck`` is not a deck of the collection.
+    """
+    _check_deck(store, deck)
     states = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
     with store.read() as session:
         tags: dict[int, list[str]] = {}

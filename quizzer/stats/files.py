@@ -28,10 +28,19 @@ def csv_cell(value: Any) -> Any:
 def write_csv(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write ``rows`` as CSV with every text cell neutralized; returns the row count."""
     writer = csv.writer(handle, lineterminator="\n")
+    # The csv module quotes only the characters of ``lineterminator``: a text cell
+    # holding a carriage return ("\rCarriage", or Windows line ends) was written bare,
+    # and every CSV reader then split the row in two. Such rows quote their text cells
+    # (numbers stay bare, so they still read as numbers).
+    quoting = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(header)
     count = 0
     for row in rows:
-        writer.writerow(["" if v is None else csv_cell(v) for v in row])
+        cells = ["" if v is None else csv_cell(v) for v in row]
+        if any(isinstance(c, str) and "\r" in c for c in cells):
+            quoting.writerow(cells)
+        else:
+            writer.writerow(cells)
         count += 1
     return count
 

@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BackupInfo",
@@ -132,31 +133,54 @@ def latest_backup(folder: Path, sound: bool = True) -> BackupInfo | None:
     return None
 
 
+_TEMPORARY = re.compile(r"^quizzer-(\d{8}T\d{12})Z-[a-z0-9-]+\.db\.tmp(-wal|-shm|-journal)?$")
+
+#: How many of the newest backups per day, week and month are kept beyond the last 2 days.
+KEEP = {"day": 12, "week": 10, "month": 9}
+
+
 def thin_backups(folder: Path, now: datetime | None = None) -> list[Path]:
-    """Delete backups the policy no longer keeps; return the deleted paths."""
+    """Delete backups the policy no longer keeps; return the deleted paths.
+
+    As Anki keeps them: every backup of the last 2 days; then, going back in time, the
+    newest backup of each of 12 days, then of each of 10 weeks before those, then of each
+    of 9 months before those. Temporary files of backups that a crash interrupted more
+    than a day ago are removed too.
+    """
+    # Fix: this used fixed age windows (2-14 days by day, 14-84 by week, 84-354 by
+    # calendar month), which kept 13 daily, 11 weekly and 10 monthly backups where
+    # docs/reliability.md (and Anki) promise 12, 10 and 9. Each period is now counted
+    # from where the one before ended, as Anki's BackupFilter does.
     now = now or datetime.now(UTC)
-    keep: set[Path] = set()
-    seen: set[tuple[str, int]] = set()
+    left = dict(KEEP)
+    last: dict[str, Any] = {}
     deleted = []
     for backup in list_backups(folder):  # newest first: the newest of each period stays
-        age = now - backup.created
-        if age <= timedelta(days=2):
-            keep.add(backup.path)
+        if now - backup.created <= timedelta(days=2):
             continue
-        if age <= timedelta(days=14):
-            period = ("day", (now.date() - backup.created.date()).days)
-        elif age <= timedelta(days=14 + 70):
-            period = ("week", age.days // 7)
-        elif age <= timedelta(days=14 + 70 + 270):
-            period = ("month", backup.created.year * 12 + backup.created.month)
-        else:
-            period = ("old", 0)
-        if period[0] != "old" and period not in seen:
-            seen.add(period)
-            keep.add(backup.path)
+        created = backup.created
+        periods: dict[str, Any] = {
+            "day": created.date(),
+            "week": tuple(created.isocalendar())[:2],
+            "month": (created.year, created.month),
+        }
+        # Days first, then weeks, then months: kept when it opens a period older than
+        # the last kept backup's.
+        kind = next((k for k in ("day", "week", "month") if left[k]), None)
+        if kind is not None and (kind not in last or periods[kind] < last[kind]):
+            left[kind] -= 1
+            last = periods
             continue
         backup.path.unlink(missing_ok=True)
         deleted.append(backup.path)
+    # Fix: a backup killed mid-way left its .tmp files (and their -wal/-shm) forever.
+    # Only old ones go: a recent one may be another instance's backup in progress.
+    for path in folder.iterdir() if folder.is_dir() else ():
+        match = _TEMPORARY.match(path.name)
+        if match:
+            started = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+            if now - started > timedelta(days=1):
+                path.unlink(missing_ok=True)
     return deleted
 
 

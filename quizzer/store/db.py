@@ -97,11 +97,33 @@ def _setup_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = FULL")
-            # A read-only file keeps its journal mode; reads still work.
-            with contextlib.suppress(sqlite3.OperationalError):
-                cursor.execute("PRAGMA journal_mode = WAL")
+            # Fix: switching to WAL rewrites the file header, so opening another app's
+            # SQLite file (which quizzer then refuses as "not a quizzer database") used
+            # to change it and leave -wal/-shm files beside it. Only a new, empty file
+            # or a quizzer collection is switched.
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                tables = {
+                    row[0]
+                    for row in cursor.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                if not tables or "alembic_version" in tables:
+                    # A read-only file keeps its journal mode; reads still work.
+                    with contextlib.suppress(sqlite3.OperationalError):
+                        cursor.execute("PRAGMA journal_mode = WAL")
         finally:
             cursor.close()
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(dbapi_connection: sqlite3.Connection | None, _record: Any) -> None:
+        # Fix: a COMMIT that fails (an I/O error, a full disk, a busy lock) can leave
+        # SQLite's transaction open, and SQLite's docs say to ROLLBACK then. SQLAlchemy
+        # doesn't: it marks the transaction inactive and skips its reset-on-return, so the
+        # pooled connection kept BEGIN IMMEDIATE's write lock (other instances waited and
+        # failed) and every later BEGIN failed with "cannot start a transaction within a
+        # transaction" until a restart. Roll back whatever is still open on return.
+        if dbapi_connection is not None and dbapi_connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                dbapi_connection.rollback()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:

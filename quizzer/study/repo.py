@@ -62,6 +62,7 @@ def active(now: datetime) -> Any:
     not buried."""
     return and_(
         cards_t.c.retired_at.is_(None),
+        cards_t.c.type != "history",  # imported history is never studied
         cards_t.c.suspended.is_(False),
         or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until <= now),
     )

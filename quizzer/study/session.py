@@ -181,7 +181,11 @@ class StudySession:
             cards_t.c.difficulty,
             cards_t.c.state,
             cards_t.c.due,
-        ).where(cards_t.c.deck_id.in_(self.deck_ids), cards_t.c.retired_at.is_(None))
+        ).where(
+            cards_t.c.deck_id.in_(self.deck_ids),
+            cards_t.c.retired_at.is_(None),
+            cards_t.c.type != "history",
+        )
         rows = [r for r in session.execute(query).all() if self._tag_ok(r.data)]
         name = self.filter
         if name == "leeches":
