@@ -32,7 +32,7 @@ class Config:
     raw: dict[str, object] = field(default_factory=dict)
 
 
-_KNOWN = {"database_url", "deck_dirs", "study", "keys", "theme"}
+_KNOWN = {"database_url", "deck_dirs", "study", "keys", "theme", "backup_interval_minutes"}
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

@@ -8,6 +8,7 @@ It reports what it found and fixed; run twice, the second run finds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ def backup_now(col: Collection, reason: str = "manual", now: datetime | None = N
     from quizzer.store.backup import backup_sqlite, thin_backups
 
     folder = backup_dir_for(col)
+    _checkpoint(col)
     try:
         path = backup_sqlite(_db_file(col), folder, reason, now)
         thin_backups(folder, now)
@@ -72,6 +74,38 @@ def backup_now(col: Collection, reason: str = "manual", now: datetime | None = N
     except sqlite3.Error as exc:
         raise StoreError(f"cannot back up {_db_file(col)}: {exc}") from exc
     return path
+
+
+def _checkpoint(col: Collection) -> None:
+    """Copy the WAL into the database file now (PASSIVE: never waits for anyone).
+
+    Fix: otherwise the last connection to close did it after the backup, which made the
+    file look changed since the backup (see :func:`maybe_backup`), and the next command,
+    even a read-only one, backed up an unchanged collection again.
+    """
+    if col.store.backend != "sqlite":
+        return
+    with contextlib.suppress(Exception):  # only an optimisation; the backup goes on
+        raw = col.store.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            raw.close()
+
+
+def _changed_at(path: Path) -> float:
+    """When the collection's content last changed on disk, as far as file times tell."""
+    times = []
+    for file in (path, Path(f"{path}-wal")):
+        try:
+            stat = file.stat()
+        except FileNotFoundError:  # the WAL goes when the last connection closes
+            continue
+        # Fix: every connection creates an empty WAL when it opens, so a read-only
+        # command made the collection look changed. Only a WAL with frames counts.
+        if file == path or stat.st_size > 0:
+            times.append(stat.st_mtime)
+    return max(times, default=0.0)
 
 
 def _backup_interval() -> timedelta:
@@ -87,24 +121,27 @@ def maybe_backup(col: Collection, now: datetime | None = None) -> Path | None:
     """Back up when the collection changed since the newest backup and that backup is
     older than the interval (30 minutes, or ``backup_interval_minutes`` in config.toml).
     Never raises: a failed automatic backup must not stop anyone studying."""
+    from quizzer.config import ConfigError
     from quizzer.store.backup import latest_backup
 
     path = sqlite_path(col.store.url)
     if path is None or not path.exists():
         return None
-    now = now or datetime.now(UTC)
-    newest = latest_backup(backup_dir_for(col), sound=False)
-    changed_at = max(
-        (p.stat().st_mtime for p in (path, Path(f"{path}-wal")) if p.exists()), default=0.0
-    )
-    if newest is not None:
-        if newest.created.timestamp() >= changed_at:
-            return None  # nothing changed since
-        if now - newest.created < _backup_interval():
-            return None
+    moment = now or datetime.now(UTC)
+    # Fix: a vanished WAL (FileNotFoundError between exists() and stat()), an unreadable
+    # backup folder or a broken config.toml raised from here, so a command that had
+    # worked ended with an error and the app's periodic check failed.
     try:
+        newest = latest_backup(backup_dir_for(col), sound=False)
+        if newest is not None:
+            if newest.created.timestamp() >= _changed_at(path):
+                return None  # nothing changed since
+            if moment - newest.created < _backup_interval():
+                return None
+        # The caller's ``now`` (None in real use): the backup's time is then taken after
+        # its checkpoint, so that checkpoint doesn't count as a later change.
         return backup_now(col, "auto", now)
-    except StoreError:
+    except (StoreError, OSError, sqlite3.Error, ConfigError):
         return None
 
 

@@ -53,7 +53,14 @@ def atomic_writer(path: str | Path | None) -> Iterator[IO[str]]:
     if path is None or str(path) == "-":
         buffer = io.StringIO()
         yield buffer
-        sys.stdout.write(buffer.getvalue())
+        text = buffer.getvalue()
+        if sys.stdout.isatty():
+            # On a terminal, deck text must not act as escape sequences; files and pipes
+            # get the data exactly.
+            from quizzer.text import safe_text
+
+            text = safe_text(text)
+        sys.stdout.write(text)
         return
     target = Path(path)
     if not target.parent.is_dir():

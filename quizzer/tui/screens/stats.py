@@ -51,6 +51,15 @@ def heatmap(days: list[dict[str, Any]], today: date, weeks: int = 26) -> Text:
     return out
 
 
+def _ticks(plt: Any, labels: list[str], count: int = 6) -> None:
+    """Label about ``count`` evenly spaced x positions with ``labels``."""
+    if not labels:
+        return
+    step = max(1, len(labels) // count)
+    positions = list(range(0, len(labels), step))
+    plt.xticks(positions, [labels[p] for p in positions])
+
+
 def _summary(stats: dict[str, Any]) -> Table:
     c, r, act, cal = stats["cards"], stats["retention"], stats["activity"], stats["calibration"]
     grid = Table.grid(padding=(0, 2))
@@ -169,35 +178,39 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-title", Static).update(self._title())
         self.query_one("#stats-summary", Static).update(_summary(stats))
         days = stats["activity"]["days"][-30:]
-        labels = [d["date"][5:] for d in days]
+        # Numeric x positions with date tick labels: plotext would parse "11-05" as a date.
         reviews = self.query_one("#chart-reviews", PlotextPlot).plt
         reviews.clear_figure()
         reviews.title("Reviews per day (30 days)")
         if days:
+            xs = list(range(len(days)))
             reviews.stacked_bar(
-                labels,
+                xs,
                 [[d["scheduled"] for d in days], [d["practice"] for d in days]],
                 labels=["scheduled", "practice"],  # type: ignore[call-arg]
             )
+            _ticks(reviews, [d["date"][5:] for d in days])
         forecast = self.query_one("#chart-forecast", PlotextPlot).plt
         forecast.clear_figure()
         forecast.title("Due per day (30 days)")
         fc = stats["forecast"]
-        forecast.bar([f["date"][5:] for f in fc], [f["due"] for f in fc])
+        forecast.bar(list(range(len(fc))), [f["due"] for f in fc])
+        _ticks(forecast, [f["date"][5:] for f in fc])
         retention = self.query_one("#chart-retention", PlotextPlot).plt
         retention.clear_figure()
         retention.title("True retention, 7-day window")
         all_days = stats["activity"]["days"]
-        xs, ys = [], []
+        labels, ys = [], []
         for i in range(6, len(all_days)):
             window = all_days[i - 6 : i + 1]
             answers = sum(d["review_answers"] for d in window)
             if answers:
-                xs.append(all_days[i]["date"][5:])
+                labels.append(all_days[i]["date"][5:])
                 ys.append(100 * sum(d["passed"] for d in window) / answers)
-        if xs:
-            retention.plot(xs, ys)
+        if ys:
+            retention.plot(list(range(len(ys))), ys)
             retention.ylim(0, 100)
+            _ticks(retention, labels)
         else:
             retention.text("no reviews of review cards yet", 0.5, 0.5)
         for plot_id in ("#chart-reviews", "#chart-forecast", "#chart-retention"):

@@ -109,11 +109,6 @@ class TypedAnswer(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs) and not inputs[index + 1].value:
-            inputs[index + 1].focus()
-            return
         self.submit()
 
     def response(self) -> Any:
@@ -122,7 +117,18 @@ class TypedAnswer(Vertical):
         return values[0] if len(values) == 1 else values
 
     def submit(self) -> None:
-        """Submit what was typed."""
+        """Submit what was typed; Enter in a blank whose next blank is still empty moves
+        there instead."""
+        # Fix: the review screen's Enter binding has priority and calls submit()
+        # directly, so this "next blank first" step, kept only in on_input_submitted,
+        # never ran and Enter in blank 1 of 2 graded blank 2 as empty.
+        inputs = list(self.query(Input))
+        focused = self.screen.focused
+        if isinstance(focused, Input) and focused in inputs:
+            index = inputs.index(focused)
+            if index + 1 < len(inputs) and not inputs[index + 1].value:
+                inputs[index + 1].focus()
+                return
         self.post_message(Submitted(self.response()))
 
 
