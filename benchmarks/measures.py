@@ -44,13 +44,24 @@ def _result(name: str, ours: dict[str, float], ref: dict[str, float] | None, ref
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    env = _clean_env()
     env["QUIZZER_HOME"] = str(home)
     env.pop("QUIZZER_DB", None)
     return env
 
 
+def _clean_env() -> dict[str, str]:
+    """The environment without PYTHONDONTWRITEBYTECODE: installed Python code always has
+    its bytecode cached, so timings must not include compiling every module."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _time_command(argv: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
+    env = env or _clean_env()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)  # warm-up: caches bytecode, warms the page cache
     out = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -1,5 +1,5 @@
 """Allow ``python -m quizzer``."""
 
-from quizzer.cli import main
+from quizzer.entry import main
 
 main()

@@ -116,63 +116,9 @@ def check(paths: tuple[Path, ...], strict: bool, fmt: str, quiet: bool) -> None:
     Exits 0 when clean, 1 when there are errors (or warnings with --strict), 2 on
     usage errors.
     """
-    from quizzer.deck.loader import find_deck_files, read_deck
+    from quizzer.checkcmd import run_check
 
-    files = errors = warnings = 0
-    records: list[dict[str, Any]] = []
-    for file in find_deck_files(paths):
-        files += 1
-        result = read_deck(file)
-        for problem in result.problems:
-            is_error = problem.is_error or strict
-            errors += is_error
-            warnings += not is_error
-            if fmt == "github":
-                click.echo(
-                    problem.github()
-                    if problem.is_error or not strict
-                    else problem.github().replace("::warning", "::error", 1)
-                )
-            elif fmt == "json":
-                records.append(
-                    {
-                        "path": problem.path,
-                        "line": problem.line,
-                        "col": problem.col,
-                        "severity": "error" if is_error else "warning",
-                        "code": problem.code,
-                        "message": problem.message,
-                    }
-                )
-            else:
-                text = problem.format()
-                color = "red" if is_error else "yellow"
-                label = f"{problem.severity.value}:"
-                if is_error and not problem.is_error:
-                    text = text.replace(": warning: ", ": error: ", 1)
-                    label = "error:"
-                click.echo(
-                    text.replace(
-                        f" {label} ", " " + click.style(label, fg=color, bold=True) + " ", 1
-                    )
-                )
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {"files": files, "errors": errors, "warnings": warnings, "problems": records},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    elif not quiet and fmt == "text":
-        if files == 0:
-            click.echo("no deck files (*.yaml, *.yml) found", err=True)
-        summary = (
-            f"{files} file{'s' if files != 1 else ''} checked: {errors} error"
-            f"{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-        )
-        click.echo(summary, err=bool(errors))
-    sys.exit(1 if errors else 0)
+    sys.exit(run_check(list(paths), strict, fmt, quiet))
 
 
 # -- import --------------------------------------------------------------------------

@@ -1,0 +1,23 @@
+"""The ``quizzer`` console script: a tiny dispatcher.
+
+``quizzer check`` runs without importing click or the database (the hot path of editor
+hooks and CI); everything else goes to the click application in :mod:`quizzer.cli`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    """Entry point of the ``quizzer`` console script."""
+    args = sys.argv[1:]
+    if args[:1] == ["check"] and not {"-h", "--help"} & set(args[1:]):
+        from quizzer.checkcmd import fast_main
+
+        sys.exit(fast_main(args[1:]))
+    from quizzer.cli import main as cli_main
+
+    cli_main()
