@@ -257,8 +257,12 @@ def answer_card(
     duration_ms: int,
     now: datetime,
     seed: str,
+    settings: StudySettings | None = None,
 ) -> Outcome:
     """Grade and record one answer in one transaction; update the card unless practising.
+
+    ``settings`` are the deck's settings as the session read them (so the interval
+    previewed is the one applied); when None they are read now.
 
     Raises:
         CardChanged: The card was retired, or answered elsewhere since it was shown.
@@ -280,7 +284,8 @@ def answer_card(
         if applied is None:
             raise ValueError("self-graded cards need a rating (1–4)")
         before = snapshot(row)
-        settings = deck_settings(session, row.slug)
+        if settings is None:
+            settings = deck_settings(session, row.slug)
         predicted = scheduler.retrievability(memory_of(row), now, settings) if row.state else None
         review = {
             "card_id": card_id,

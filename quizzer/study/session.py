@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from quizzer.store.models import cards_t, decks_t
+from quizzer.store.models import card_tags_t, cards_t, decks_t
 from quizzer.study import repo
 from quizzer.study.grading import grade as grade_response
 from quizzer.study.scheduler import MemoryState, retrievability
@@ -113,6 +113,14 @@ class StudySession:
     def settings(self, slug: str) -> StudySettings:
         """The settings of deck ``slug`` for this session."""
         return self._settings[slug]
+
+    def _tag_clause(self) -> list[Any]:
+        """SQL for the session's tag filter (the card_tags table), if it has one."""
+        if self.tag is None:
+            return []
+        return [
+            cards_t.c.id.in_(select(card_tags_t.c.card_id).where(card_tags_t.c.tag == self.tag))
+        ]
 
     def _tag_ok(self, data: dict[str, Any]) -> bool:
         return self.tag is None or self.tag in data.get("tags", ())
@@ -247,8 +255,9 @@ class StudySession:
                 cards_t.c.state.in_((1, 3)),
                 cards_t.c.due <= until,
                 repo.active(now),
+                *self._tag_clause(),
             )
-            .order_by(cards_t.c.due)
+            .order_by(cards_t.c.due, cards_t.c.id)
             .limit(20)
         ).all()
 
@@ -352,6 +361,7 @@ class StudySession:
             duration_ms=duration_ms,
             now=now,
             seed=self.seed,
+            settings=self._settings.get(card.deck),
         )
         self.answered += 1
         self._history.append(card.id)

@@ -5,12 +5,34 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from quizzer.text import safe_text
 
 if TYPE_CHECKING:
     from quizzer.tui.app import QuizzerApp
 
 __all__ = ["QuizzerCommands"]
+
+
+def _literal(name: str, matcher: Matcher | None = None) -> Content:
+    """A command's name as literal content, with the letters ``matcher`` matched
+    highlighted.
+
+    Fix: names hold deck titles, and the palette reads a plain ``str`` (and
+    ``Matcher.highlight``'s result) as Textual markup, so a title such as
+    ``[@click=app.quit]x[/]`` became a live action link, and ``[/]`` alone made the
+    palette's worker fail. Control characters are made visible too.
+    """
+    name = safe_text(name, keep_newlines=False)
+    content = Content(name)
+    if matcher is not None:
+        _, offsets = matcher.fuzzy_search.match(matcher.query, name)
+        for offset in offsets:
+            if not name[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class QuizzerCommands(Provider):
@@ -75,16 +97,23 @@ class QuizzerCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands()[:8]:
-            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(
+                _literal(name),
+                callback,  # type: ignore[arg-type]
+                text=safe_text(name, keep_newlines=False),
+                help=help_text,
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
-            score = matcher.match(name)
+            shown = safe_text(name, keep_newlines=False)
+            score = matcher.match(shown)
             if score > 0:
                 yield Hit(
                     score,
-                    matcher.highlight(name),
+                    _literal(shown, matcher),
                     callback,  # type: ignore[arg-type]
+                    text=shown,
                     help=help_text,
                 )

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 
+from quizzer.text import safe_text
+
 if TYPE_CHECKING:
     from quizzer.importer import ImportReport
 
@@ -84,7 +86,10 @@ class DeckSync(App[None]):
                     for name in ("added", "updated", "retired", "restored")
                     if (n := getattr(f, name))
                 ]
-                self.notify(f"{Path(f.path).name}: {', '.join(parts)}", markup=False)
+                # Fix: a file name is untrusted text too (it may hold ESC or a bidi
+                # override), and markup=False alone passes it raw to the terminal.
+                name = safe_text(Path(f.path).name, keep_newlines=False)
+                self.notify(f"{name}: {', '.join(parts)}", markup=False)
             if announce and not changed and not report.errors:
                 self.notify("Decks are up to date.", markup=False)
         for screen in self.screen_stack:
