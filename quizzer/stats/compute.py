@@ -123,6 +123,13 @@ class _Context:
             )
         return out
 
+    def reviews_from(self) -> Any:
+        """``reviews``, joined to ``cards`` only when a card filter needs it (the join
+        costs as much as the scan on a large log)."""
+        if self.flt.deck is None and self.flt.tag is None:
+            return reviews_t
+        return reviews_t.join(cards_t, cards_t.c.id == reviews_t.c.card_id)
+
     def review_filter(self) -> list[ColumnElement[bool]]:
         """Card filters plus the date range, for statistics over reviews."""
         out = self.card_filter()
@@ -141,6 +148,22 @@ class _Context:
             self.decay,
             self.factor,
         )
+
+
+def _zone_name(now: datetime) -> str:
+    """This machine's time zone, by name where the system gives one."""
+    import os
+
+    name = os.environ.get("TZ", "")
+    if name:
+        return name
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            return link.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return now.astimezone().tzname() or "local"
 
 
 def _rate(passed: int, total: int) -> float | None:
@@ -217,7 +240,7 @@ def _decks(ctx: _Context, session: Any) -> list[dict[str, Any]]:
                 "title": title,
                 "cards": int(total),
                 "mature": int(mature),
-                "mastery": _rate(int(mature), int(total)) or 0.0,
+                "mastery": _rate(int(mature), int(total)),
                 "review_answers": reviews,
                 "true_retention": _rate(passed, reviews),
             }
@@ -227,31 +250,34 @@ def _decks(ctx: _Context, session: Any) -> list[dict[str, Any]]:
 
 def _activity(ctx: _Context, session: Any) -> dict[str, Any]:
     quarter = epoch_quarter(reviews_t.c.reviewed_at)
+    graded = and_(reviews_t.c.mode == "scheduled", reviews_t.c.prior_state == 2)
+    # One pass over the reviews: counts per quarter hour and mode, with the day's true
+    # retention counted alongside.
     rows = session.execute(
-        select(quarter, reviews_t.c.mode, func.count(), func.sum(reviews_t.c.duration_ms))
-        .select_from(reviews_t)
-        .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
+        select(
+            quarter,
+            reviews_t.c.mode,
+            func.count(),
+            func.sum(reviews_t.c.duration_ms),
+            func.count().filter(graded),
+            func.count().filter(graded, reviews_t.c.rating != 1),
+        )
+        .select_from(ctx.reviews_from())
         .where(*ctx.review_filter())
         .group_by(quarter, reviews_t.c.mode)
     ).all()
     per_day: dict[date, dict[str, float]] = defaultdict(
         lambda: {"scheduled": 0, "practice": 0, "seconds": 0.0, "review_answers": 0, "passed": 0}
     )
-    graded = session.execute(
-        select(quarter, func.count(), func.count().filter(reviews_t.c.rating != 1))
-        .select_from(reviews_t)
-        .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
-        .where(reviews_t.c.mode == "scheduled", reviews_t.c.prior_state == 2, *ctx.review_filter())
-        .group_by(quarter)
-    ).all()
-    for bucket, count, passed in graded:
-        day = ctx.day_of_bucket(bucket)
-        per_day[day]["review_answers"] += int(count)
-        per_day[day]["passed"] += int(passed)
-    for bucket, mode, count, duration in rows:
+    scheduled_quarters: set[int] = set()
+    for bucket, mode, count, duration, answers, passed in rows:
         day = ctx.day_of_bucket(bucket)
         per_day[day][mode] += int(count)
         per_day[day]["seconds"] += (duration or 0) / 1000
+        per_day[day]["review_answers"] += int(answers)
+        per_day[day]["passed"] += int(passed)
+        if mode == "scheduled":
+            scheduled_quarters.add(int(bucket))
     start = ctx.since or (min(per_day) if per_day else ctx.until)
     days: list[dict[str, Any]] = []
     day = start
@@ -274,22 +300,26 @@ def _activity(ctx: _Context, session: Any) -> dict[str, Any]:
             }
         )
         day += timedelta(days=1)
-    # The streak looks at the whole history, whatever the date range.
-    all_quarters = (
-        session.execute(
-            select(quarter)
-            .select_from(reviews_t)
-            .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
-            .where(
-                reviews_t.c.mode == "scheduled",
-                reviews_t.c.reviewed_at <= ctx.now,
-                *ctx.card_filter(),
+    # The streak looks at the whole history, whatever the date range; without a range,
+    # the rows above already cover it.
+    newest = session.execute(select(func.max(reviews_t.c.reviewed_at))).scalar()
+    if ctx.since is None and ctx.until >= ctx.today and (newest is None or newest <= ctx.now):
+        all_quarters: Any = scheduled_quarters
+    else:
+        all_quarters = (
+            session.execute(
+                select(quarter)
+                .select_from(ctx.reviews_from())
+                .where(
+                    reviews_t.c.mode == "scheduled",
+                    reviews_t.c.reviewed_at <= ctx.now,
+                    *ctx.card_filter(),
+                )
+                .group_by(quarter)
             )
-            .group_by(quarter)
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
     studied = sorted({ctx.day_of_bucket(h) for h in all_quarters})
     longest = run = 0
     previous: date | None = None
@@ -317,20 +347,26 @@ def _activity(ctx: _Context, session: Any) -> dict[str, Any]:
 
 def _retention(ctx: _Context, session: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"desired": ctx.settings.desired_retention}
-    base = [reviews_t.c.mode == "scheduled", reviews_t.c.prior_state == 2, *ctx.card_filter()]
-    for name, days in (("today", 1), ("7d", 7), ("30d", 30), ("365d", 365)):
-        since = ctx.day_start(ctx.today - timedelta(days=days - 1))
-        total, passed = session.execute(
-            select(func.count(), func.count().filter(reviews_t.c.rating != 1))
-            .select_from(reviews_t)
-            .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
-            .where(*base, reviews_t.c.reviewed_at >= since, reviews_t.c.reviewed_at <= ctx.now)
-        ).one()
-        out[name] = {
-            "answers": int(total),
-            "passed": int(passed),
-            "rate": _rate(int(passed), int(total)),
-        }
+    windows = (("today", 1), ("7d", 7), ("30d", 30), ("365d", 365))
+    columns = []
+    for _, days in windows:
+        since = reviews_t.c.reviewed_at >= ctx.day_start(ctx.today - timedelta(days=days - 1))
+        columns += [func.count().filter(since), func.count().filter(since, reviews_t.c.rating != 1)]
+    oldest = ctx.day_start(ctx.today - timedelta(days=364))
+    row = session.execute(
+        select(*columns)
+        .select_from(ctx.reviews_from())
+        .where(
+            reviews_t.c.mode == "scheduled",
+            reviews_t.c.prior_state == 2,
+            reviews_t.c.reviewed_at >= oldest,
+            reviews_t.c.reviewed_at <= ctx.now,
+            *ctx.card_filter(),
+        )
+    ).one()
+    for index, (name, _) in enumerate(windows):
+        total, passed = int(row[2 * index]), int(row[2 * index + 1])
+        out[name] = {"answers": total, "passed": passed, "rate": _rate(passed, total)}
     return out
 
 
@@ -433,8 +469,7 @@ def _memory(ctx: _Context, session: Any) -> dict[str, Any]:
 def _buttons(ctx: _Context, session: Any) -> dict[str, Any]:
     rows = session.execute(
         select(reviews_t.c.suggested_rating, reviews_t.c.rating, func.count())
-        .select_from(reviews_t)
-        .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
+        .select_from(ctx.reviews_from())
         .where(reviews_t.c.mode == "scheduled", *ctx.review_filter())
         .group_by(reviews_t.c.suggested_rating, reviews_t.c.rating)
     ).all()
@@ -477,8 +512,7 @@ def _calibration(ctx: _Context, session: Any) -> dict[str, Any]:
     fine = func.round(reviews_t.c.retrievability * 1000)
     rows = session.execute(
         select(fine, func.count(), func.count().filter(reviews_t.c.rating != 1))
-        .select_from(reviews_t)
-        .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
+        .select_from(ctx.reviews_from())
         .where(*base)
         .group_by(fine)
     ).all()
@@ -590,7 +624,7 @@ def compute_stats(
             "settings": {
                 "desired_retention": ctx.settings.desired_retention,
                 "day_start_hour": ctx.hour,
-                "timezone": ctx.settings.timezone or str(ctx.zone),
+                "timezone": ctx.settings.timezone or _zone_name(ctx.now),
             },
             "cards": _cards(ctx, session),
             "decks": _decks(ctx, session),

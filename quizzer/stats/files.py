@@ -66,6 +66,10 @@ def atomic_writer(path: str | Path | None) -> Iterator[IO[str]]:
     if not target.parent.is_dir():
         raise FileNotFoundError(2, "the folder does not exist", str(target.parent))
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    # mkstemp makes the file private (0600); give it the usual permissions instead.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 
 __all__ = ["DecksScreen", "mastery_bar"]
 
+# Fix: every line fits 80 columns less the padding (72); the second one used to wrap
+# mid-sentence at 80×24 ("…or press r after adding" / "deck_dirs" / "to config.toml").
 EMPTY = (
     "No decks yet.\n\n"
-    "• Write one:  quizzer new my-deck.yaml   (then edit it)\n"
-    "• Import it:  quizzer import my-deck.yaml   or press r after adding deck_dirs\n"
-    "  to config.toml\n"
-    "• The format: docs/deck-format.md"
+    "• Write one:   quizzer new my-deck.yaml   (then edit it)\n"
+    "• Import it:   quizzer import my-deck.yaml\n"
+    "               or add its folder to deck_dirs in config.toml, press r\n"
+    "• The format:  docs/deck-format.md"
 )
 
 

@@ -217,9 +217,10 @@ class ReviewScreen(Screen[None]):
             verdict.append("\nYou answered: ", style="dim")
             verdict.append(plain(str(given), "strike"))
         self.query_one("#verdict", Static).update(verdict)
-        if card.input in ("typed", "choice", "order"):
-            # The verdict repeats the response; the room goes to the answer and why.
-            self.query_one("#answer-slot").display = False
+        # The verdict repeats the response; the room goes to the answer and why.
+        # Fix: a revealed card hides its slot too: it only held "Space or Enter shows
+        # the answer.", which stayed on screen under the answer (Enter now rates).
+        self.query_one("#answer-slot").display = False
         answer = self.query_one("#answer", Markdown)
         await answer.update(markdown(card.answer))
         answer.display = True

@@ -43,8 +43,10 @@ class ChoiceAnswer(Vertical):
             yield Static(
                 "Select every right answer: space toggles, Enter submits.", classes="answer-help"
             )
+            # Fix: the labels were numbered from 0 while the number keys (pick) and
+            # the one-answer list count from 1, so "2" toggled the option labelled "1.".
             yield SelectionList[int](
-                *[Selection(plain(f"{i}. {c}"), i) for i, c in enumerate(self.choices)],
+                *[Selection(plain(f"{i + 1}. {c}"), i) for i, c in enumerate(self.choices)],
                 id="choices",
             )
         else:
