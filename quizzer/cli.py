@@ -20,9 +20,12 @@ __all__ = ["cli", "main"]
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
+    import os
+
     from quizzer.text import safe_text
 
-    click.echo(click.style("error: ", fg="red", bold=True) + safe_text(message), err=True)
+    label = "error: " if os.environ.get("NO_COLOR") else click.style("error: ", fg="red", bold=True)
+    click.echo(label + safe_text(message), err=True)
     sys.exit(code)
 
 

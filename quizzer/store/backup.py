@@ -60,6 +60,11 @@ def verify_backup(path: Path) -> str | None:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "alembic_version" not in tables or "cards" not in tables:
             return "not a quizzer database"
+        from quizzer.store.schema import REVISIONS
+
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        if not revision or revision[0] not in REVISIONS:
+            return f"written by another quizzer version (schema {revision[0] if revision else '?'})"
         return None
     except sqlite3.Error as exc:
         return str(exc)
