@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from quizzer.tui.safe import plain
+
 __all__ = ["PracticeChoice", "PracticeDialog"]
 
 PracticeChoice = tuple[str, str | None]
@@ -34,7 +36,9 @@ class PracticeDialog(ModalScreen[PracticeChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Practise {self.deck_title}", classes="dialog-title", markup=False)
+            # The whole deck title now (it was the table's cut, already safe cell): shown
+            # literally, control characters made visible.
+            yield Static(plain(f"Practise {self.deck_title}"), classes="dialog-title")
             yield Static("Practice never changes your schedule.", classes="dialog-detail")
             yield OptionList(
                 *[Option(label, id=name) for name, label in _FILTERS], id="practice-filter"

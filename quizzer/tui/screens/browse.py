@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
     from quizzer.browse import BrowseRow, ReviewInfo
@@ -105,12 +106,14 @@ class BrowseScreen(Screen[None]):
         """Query off the UI thread."""
         from quizzer.browse import BrowseError
 
+        # Fix: if_current drops the result of a search superseded meanwhile (typing
+        # starts one per key); it used to arrive late and replace the newer one.
         try:
             rows = self.qapp.col.browse(query, now=self.qapp.now(), limit=5000)
         except BrowseError as exc:
-            self.app.call_from_thread(self.show_status, str(exc), True)
+            self.app.call_from_thread(if_current(self.show_status), str(exc), True)
             return
-        self.app.call_from_thread(self.show_rows, rows)
+        self.app.call_from_thread(if_current(self.show_rows), rows)
 
     def show_status(self, message: str, error: bool = False) -> None:
         """A line under the table."""
@@ -175,7 +178,7 @@ class BrowseScreen(Screen[None]):
     def show_detail(self, card_id: int) -> None:
         """Load the card's history off the UI thread."""
         history = self.qapp.col.history(card_id)
-        self.app.call_from_thread(self.render_detail, card_id, history)
+        self.app.call_from_thread(if_current(self.render_detail), card_id, history)
 
     def render_detail(self, card_id: int, history: list[ReviewInfo]) -> None:
         """Show a card and its reviews."""

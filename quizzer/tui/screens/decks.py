@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
     from quizzer.study.types import DeckCounts
@@ -75,6 +76,7 @@ class DecksScreen(Screen[None]):
         table.add_column(Text("Cards", justify="right"), key="total")
         table.add_column("Mastery", key="mastery")
         self.query_one("#empty").display = False
+        self.titles: dict[str, str] = {}  # deck id → title, for the practice dialog
         self.refresh_counts()
 
     def on_screen_resume(self) -> None:
@@ -85,10 +87,13 @@ class DecksScreen(Screen[None]):
         """Recount in a worker, then redraw the table."""
         counts = self.qapp.col.deck_counts(now=self.qapp.now())
         streak = self.qapp.col.streak(now=self.qapp.now())
-        self.app.call_from_thread(self.show_counts, counts, streak.current)
+        # Fix: a count superseded by a newer one (e.g. the one started at mount, before
+        # the first import) must not arrive last and show stale rows, or "No decks yet".
+        self.app.call_from_thread(if_current(self.show_counts), counts, streak.current)
 
     def show_counts(self, counts: list[DeckCounts], streak: int) -> None:
         """Fill the table with ``counts``."""
+        self.titles = {c.deck: c.title for c in counts}
         table = self.query_one(DataTable)
         selected = self.selected_deck()
         table.clear()
@@ -123,6 +128,11 @@ class DecksScreen(Screen[None]):
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         return str(row_key.value) if row_key.value is not None else None
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A click on the highlighted deck studies it (Enter does the same)."""
+        event.stop()
+        self.action_study()
+
     def action_study(self) -> None:
         """Study the highlighted deck."""
         deck = self.selected_deck()
@@ -140,13 +150,15 @@ class DecksScreen(Screen[None]):
         deck = self.selected_deck()
         if deck is None:
             return
-        title = next((c for c in [self.query_one(DataTable).get_row(deck)[0]]), deck)
+        # Fix: the dialog took its title from the table's cell, cut to 34 characters
+        # ("Practise Model architectures and pre-training o…"); it has room for all.
+        title = self.titles.get(deck, deck)
 
         def chosen(choice: tuple[str, str | None] | None) -> None:
             if choice is not None:
                 self.qapp.start_session(deck, "practice", filter=choice[0], tag=choice[1])
 
-        self.app.push_screen(PracticeDialog(str(title)), chosen)
+        self.app.push_screen(PracticeDialog(title), chosen)
 
     def action_browse(self) -> None:
         """Browse the cards (of the highlighted deck)."""

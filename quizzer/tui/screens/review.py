@@ -212,7 +212,14 @@ class ReviewScreen(Screen[None]):
             # A near miss: the character diff shows exactly what to fix.
             verdict.append("\n")
             verdict.append(diff_text(self.grade))
-        elif self.grade.verdict is Verdict.WRONG and response not in (None, "", []):
+        # Fix: a near miss without a diff (several blanks, one option missed, one
+        # adjacent swap) showed neither the diff nor the response, and the response's
+        # own widgets are hidden once graded: the learner couldn't see what they gave.
+        elif self.grade.verdict in (Verdict.WRONG, Verdict.ALMOST) and response not in (
+            None,
+            "",
+            [],
+        ):
             given = ", ".join(response) if isinstance(response, list | tuple) else response
             verdict.append("\nYou answered: ", style="dim")
             verdict.append(plain(str(given), "strike"))
