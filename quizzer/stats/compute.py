@@ -67,9 +67,24 @@ class StatsFilter:
 class _Context:
     """Settings, clock and SQL conditions shared by every statistic."""
 
+    _bucket_day: tuple[float, float, date] | None = None
+
     def day_of_bucket(self, bucket: Any) -> date:
-        """The local study day of an :class:`epoch_quarter` bucket."""
-        return self.day_of(datetime.fromtimestamp(int(bucket) * _BUCKET_S, UTC))
+        """The local study day of an :class:`epoch_quarter` bucket.
+
+        Buckets of one study day share its day; the day found for a bucket is reused
+        while the next buckets stay before that day's end (a large log has tens of
+        thousands of buckets but only hundreds of days).
+        """
+        moment = int(bucket) * _BUCKET_S
+        cached = self._bucket_day
+        if cached is not None and cached[0] <= moment < cached[1]:
+            return cached[2]
+        day = self.day_of(datetime.fromtimestamp(moment, UTC))
+        start = self.day_start(day).timestamp()
+        end = self.day_start(day + timedelta(days=1)).timestamp()
+        self._bucket_day = (start, end, day)
+        return day
 
     def __init__(self, store: Store, flt: StatsFilter, now: datetime):
         self.store = store
