@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.widgets.table import SizedTable
 from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ class BrowseScreen(Screen[None]):
             "suspended|retired",
         )
         with Horizontal(id="browse-main"):
-            yield DataTable(id="cards", cursor_type="row", zebra_stripes=True)
+            # Fix: SizedTable redraws the rows once their columns are measured (see its doc).
+            yield SizedTable(id="cards", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail"):
                 yield Static(id="detail-body")
         yield Static(id="browse-status", classes="status")

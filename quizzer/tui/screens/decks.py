@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.widgets.table import SizedTable
 from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ class DecksScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("quizzer", style="bold"), id="decks-title", classes="topbar")
-        yield DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        # Fix: SizedTable redraws the rows once their columns are measured (see its doc).
+        yield SizedTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Static(EMPTY, id="empty", markup=False)
         yield Static(id="decks-status", classes="status")
         yield Footer()
