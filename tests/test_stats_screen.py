@@ -5,6 +5,7 @@ with markup in it is shown literally and runs nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -94,10 +95,14 @@ def text_of(widget: Any, width: int = 118) -> str:
 
 
 async def settle(app: Any, pilot: Any) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait for the screen's workers; one replaced by a newer one (exclusive) is fine."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(2):
+        for worker in list(app.workers):
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
 
 
 def test_statistics_screen(studied: tuple[Collection, Path], quizzer_home: Path) -> None:
