@@ -298,6 +298,23 @@ def test_numeric_tolerance(response: str, verdict: Verdict) -> None:
         assert result.message.startswith("off by ")
 
 
+@pytest.mark.parametrize(
+    ("response", "answer", "verdict"),
+    [
+        ("1,000", "1000", C),  # a thousands separator, not a decimal comma
+        ("1,000,000", "1000000", C),
+        ("12,500.5", "12500.5", C),
+        ("-1,000", "-1000", C),
+        ("1,000", "1", W),
+        ("3,14", "3.14", C),  # two digits after the comma: a decimal comma
+        ("0,001", "0.001", C),  # a leading zero is never grouped
+        ("1,00,000", "100000", W),  # not a grouping quizzer reads
+    ],
+)
+def test_thousands_separators(response: str, answer: str, verdict: Verdict) -> None:
+    check(grade_typed(response, answer, (), "normal", tolerance=0), verdict)
+
+
 def test_numeric_wrong_reports_the_difference() -> None:
     assert grade_typed("178", "175", tolerance=1).message == "off by 3"
     assert grade_typed("2.5", "3", tolerance=0.25).message == "off by 0.5"

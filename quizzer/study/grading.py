@@ -37,6 +37,9 @@ __all__ = [
 
 _ARTICLES = re.compile(r"^(?:the|a|an)\s+")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
+#: Thousands grouped with commas ("1,000", "12,500.5"): read as a thousands separator,
+#: not as a decimal comma, since "1,000" meaning 1.0 would be nobody's intent.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
 
 
 def normalize_answer(text: str, match: str = "normal") -> str:
@@ -83,6 +86,8 @@ def near_miss_allowance(length: int) -> int:
 
 def _parse_number(text: str) -> float | None:
     text = text.strip().replace("\u2212", "-").replace(" ", "").replace("_", "")
+    if _GROUPED.match(text):
+        return float(text.replace(",", ""))
     if not _NUMBER.match(text):
         return None
     if "," in text and "." not in text:
