@@ -560,6 +560,27 @@ def caret_target(formatted: str) -> str:
             id="control-char-after-e-acute",
         ),
         pytest.param(
+            'deck: a\ncards:\n  - id: x\n    front: "é \\e[31m red"\n    back: b\n'.encode(),
+            4,
+            '"',
+            "control-char",
+            id="escaped-esc-in-quotes",
+        ),
+        pytest.param(
+            'deck: a\ncards:\n  - id: x\n    front: f\n    back: "é \\u202E"\n'.encode(),
+            5,
+            '"',
+            "control-char",
+            id="escaped-bidi-in-quotes",
+        ),
+        pytest.param(
+            b'deck: a\ncards:\n  - id: x\n    front: f\n    back: "\\x9b"\n',
+            5,
+            '"',
+            "control-char",
+            id="escaped-c1-in-quotes",
+        ),
+        pytest.param(
             b"deck: a\ncards:\n  - id: x\n    front: \xc3\xa9\xc3\xa9\xff\n    back: b\n",
             4,
             "\ufffd",

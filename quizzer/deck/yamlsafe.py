@@ -415,6 +415,20 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                         )
                     )
                     ok = False
+                hidden = _CONTROL.search(value) if event.style == '"' else None
+                if hidden:
+                    # the file's own characters were checked on decoding; this is what a
+                    # double-quoted escape such as "\e[31m" or "\u202E" turns into
+                    problems.append(
+                        source.problem(
+                            line,
+                            col,
+                            f"an escape in this quoted text makes "
+                            f"{_describe_char(hidden.group())}, which is not allowed",
+                            "control-char",
+                        )
+                    )
+                    ok = False
                 attach(Scalar(value, not event.style, line, col, bad=not ok))
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 ok = check_props(event, line, col)
