@@ -174,12 +174,15 @@ def test_quizzer_db_env_and_home(tmp_path: Path) -> None:
 
 
 def test_control_characters_in_deck_text_are_neutralized(tmp_path: Path) -> None:
+    """Escapes that would make terminal control sequences are refused, and the error
+    that quotes the line shows them as typed, never as live sequences."""
     folder = tmp_path / "decks"
     write_deck(folder, "d.yaml", 'deck: d\ntitle: "Evil \\e]52;c;SGVsbG8=\\a \\e[2J title"\n'
                "cards:\n  - id: a\n    front: A?\n    back: B\n")
     db = str(tmp_path / "c.db")
     out = quizzer("--db", db, "import", str(folder), home=tmp_path)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode != 0
+    assert "d.yaml:2:8" in out.stderr and "[control-char]" in out.stderr
+    assert "\x1b" not in out.stderr + out.stdout and "\x07" not in out.stderr + out.stdout
     listing = quizzer("--db", db, "decks", home=tmp_path)
-    assert "\x1b" not in listing.stdout and "\x07" not in listing.stdout
-    assert "␛]52" in listing.stdout
+    assert "Evil" not in listing.stdout  # nothing of the deck was imported
