@@ -5,7 +5,7 @@ Kept in a module with no heavy imports, so the CLI can catch them cheaply.
 
 from __future__ import annotations
 
-__all__ = ["QuizzerError", "StoreError"]
+__all__ = ["QuizzerError", "ServerUnreachable", "StoreError"]
 
 
 class QuizzerError(Exception):
@@ -14,3 +14,11 @@ class QuizzerError(Exception):
 
 class StoreError(QuizzerError):
     """A database problem explained for the user (no traceback needed)."""
+
+
+class ServerUnreachable(StoreError):
+    """The database server can't be reached, or the connection to it was lost.
+
+    Nothing was changed by the failed operation (an answer is retried or kept; see
+    ``docs/multi-device.md``).
+    """

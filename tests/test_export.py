@@ -14,11 +14,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pgdb
 import pytest
 from helpers import run_env, write_deck
 
@@ -26,6 +28,8 @@ from quizzer.collection import Collection
 from quizzer.stats.export import CARD_COLUMNS, REVIEW_COLUMNS, export_cards, export_reviews
 from quizzer.stats.files import atomic_writer, csv_cell, write_csv
 from quizzer.stats.report import TABLES, markdown_report, table_rows
+
+pytestmark = pytest.mark.backends
 
 FORMULA = '=HYPERLINK("http://x")'
 HOSTILE_TITLE = "=cmd|' /C calc'!A0"
@@ -102,13 +106,13 @@ class Logged:
 @dataclass
 class Exported:
     home: Path
-    db: Path
+    db: Path | str
     folder: Path
     log: list[Logged] = field(default_factory=list)
     reset_key: str = "plus"
 
 
-def build(home: Path, folder: Path, db: Path) -> Exported:
+def build(home: Path, folder: Path, db: Path | str) -> Exported:
     """Both decks, every hostile card studied (a few days ago, real time: the CLI
     computes at the real "now"), two practice answers and one reset."""
     data = Exported(home, db, folder)
@@ -148,14 +152,14 @@ def build(home: Path, folder: Path, db: Path) -> Exported:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+def exported(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Exported]:
     base = tmp_path_factory.mktemp("export")
     home = base / "home"
     home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, pgdb.database(backend, base / "export.db") as db:
         mp.setenv("QUIZZER_HOME", str(home))
         mp.delenv("QUIZZER_DB", raising=False)
-        return build(home, base / "decks", base / "export.db")
+        yield build(home, base / "decks", db)
 
 
 @pytest.fixture

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from helpers import NOW, write_deck
+from pgdb import raw_rows
 from sqlalchemy import insert, select
 
 from quizzer.collection import Collection
 from quizzer.importer import RelinkError
 from quizzer.store.models import Card, Review
+
+pytestmark = pytest.mark.backends
 
 DECK = """\
 deck: demo
@@ -49,12 +51,11 @@ def add_review(col: Collection, card_id: int) -> None:
         )
 
 
-def dump(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        out: list[tuple] = []
-        for table in ("decks", "deck_sources", "cards", "reviews", "settings"):
-            out += [(table, *row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]
-        return out
+def dump(db: Path | str) -> list[tuple]:
+    out: list[tuple] = []
+    for table in ("decks", "deck_sources", "cards", "reviews", "settings"):
+        out += [(table, *row) for row in raw_rows(db, f"SELECT * FROM {table} ORDER BY 1")]
+    return out
 
 
 def test_first_import_adds_every_card(col: Collection, tmp_path: Path) -> None:
@@ -68,17 +69,17 @@ def test_first_import_adds_every_card(col: Collection, tmp_path: Path) -> None:
 
 
 def test_reimport_of_unchanged_files_is_a_no_op(
-    col: Collection, tmp_path: Path, db_path: Path
+    col: Collection, tmp_path: Path, db: Path | str
 ) -> None:
     folder = tmp_path / "decks"
     write_deck(folder, "demo.yaml", DECK)
     col.import_decks([folder], now=NOW)
-    before = dump(db_path)
+    before = dump(db)
     report = col.import_decks([folder])
     assert report.files[0].status == "unchanged"
     assert report.total("unchanged") == 5
     assert not report.changed
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_editing_text_keeps_history(col: Collection, tmp_path: Path) -> None:
@@ -184,12 +185,12 @@ def test_relink_by_hand_and_its_errors(col: Collection, tmp_path: Path) -> None:
 
 
 def test_a_failure_mid_import_changes_nothing(
-    col: Collection, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    col: Collection, tmp_path: Path, db: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "decks"
     write_deck(folder, "a.yaml", DECK)
     col.import_decks([folder], now=NOW)
-    before = dump(db_path)
+    before = dump(db)
     write_deck(folder, "a.yaml", DECK.replace("Browse curated", "Find curated"))
     write_deck(folder, "b.yaml", DECK.replace("deck: demo", "deck: other"))
     import quizzer.importer as importer
@@ -207,7 +208,7 @@ def test_a_failure_mid_import_changes_nothing(
     with pytest.raises(OSError, match="injected"):
         col.import_decks([folder])
     assert len(calls) == 2
-    assert dump(db_path) == before
+    assert dump(db) == before
 
 
 def test_broken_file_is_skipped_and_keeps_its_last_good_version(

@@ -7,15 +7,14 @@ off, so every date is exact.
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers import write_deck
+from pgdb import raw_rows
 from sqlalchemy import select
 
 from quizzer import CardChanged, Collection, Rating
@@ -24,6 +23,8 @@ from quizzer.store.models import cards_t, decks_t, reviews_t
 from quizzer.study import repo
 from quizzer.study.scheduler import MemoryState, replay, retrievability
 from quizzer.study.views import card_seed
+
+pytestmark = pytest.mark.backends
 
 #: Monday 2 March 2026, 10:00 UTC; with timezone UTC the study day starts at 04:00 UTC.
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -80,10 +81,9 @@ def rows(col: Collection, deck: str | None = None) -> dict[str, object]:
         return {r.key: r for r in s.execute(query).all()}
 
 
-def raw_cards(db: Path) -> list[tuple]:
-    """``SELECT * FROM cards``, straight from SQLite."""
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute("SELECT * FROM cards ORDER BY id").fetchall()
+def raw_cards(db: Path | str) -> list[tuple]:
+    """``SELECT * FROM cards``, straight from the database."""
+    return raw_rows(db, "SELECT * FROM cards ORDER BY id")
 
 
 def reviews(col: Collection) -> list:
@@ -101,7 +101,7 @@ def settings_of(col: Collection, deck: str = "d"):
         return repo.deck_settings(s, deck)
 
 
-def reopen(db: Path) -> Collection:
+def reopen(db: Path | str) -> Collection:
     """Close everything and open the collection again, as a restarted app does."""
     dispose_engines()
     return Collection.open(db)
@@ -190,13 +190,13 @@ def test_new_cards_in_deck_order_spread_among_reviews(col: Collection, tmp_path:
 
 # -- daily limits --------------------------------------------------------------------------
 def test_daily_limits_survive_a_restart_and_reset_at_four(
-    col: Collection, tmp_path: Path, db_path: Path
+    col: Collection, tmp_path: Path, db: Path | str
 ) -> None:
     names = [f"c{i}" for i in range(10)]
     setup(col, tmp_path, "d", basic_deck("d", names), new_per_day=3, reviews_per_day=2)
     assert keys(drain(col, "d", T0)) == ["c0", "c1", "c2"]
     assert col.deck_counts(now=T0)[0].new == 0
-    col = reopen(db_path)  # the limit comes from the log, not from the session
+    col = reopen(db)  # the limit comes from the log, not from the session
     assert drain(col, "d", T0 + timedelta(hours=5)) == []
     assert col.study(deck="d", now=T0).remaining == 0
     before_four = T0.replace(hour=3, minute=59) + DAY
@@ -215,7 +215,7 @@ def test_daily_limits_survive_a_restart_and_reset_at_four(
         card = session.next_card(now=day8)
         first.append(card.state)
         session.answer(card, rating=Rating.GOOD if card.state else Rating.EASY, now=day8)
-    col = reopen(db_path)
+    col = reopen(db)
     counts = col.deck_counts(now=day8)[0]
     assert (counts.new, counts.due) == (3 - first.count(0), 1)
     served = drain(col, "d", day8 + timedelta(hours=2))
@@ -306,7 +306,7 @@ def test_answering_a_review_buries_its_due_sibling(col: Collection, tmp_path: Pa
 
 # -- hidden cards ----------------------------------------------------------------------------
 def test_suspended_buried_and_retired_cards_never_appear(
-    col: Collection, tmp_path: Path, db_path: Path
+    col: Collection, tmp_path: Path, db: Path | str
 ) -> None:
     names = [f"c{i}" for i in range(6)]
     path = setup(col, tmp_path, "d", basic_deck("d", names))
@@ -552,11 +552,11 @@ def expected_practice(col: Collection, name: str, now: datetime) -> set[str]:
     ],
 )
 def test_practice_serves_the_selection_and_changes_no_card(
-    practice_col: Collection, db_path: Path, filter: str | None, tag: str | None
+    practice_col: Collection, db: Path | str, filter: str | None, tag: str | None
 ) -> None:
     col = practice_col
     now = rows(col, "d")["p0"].last_review + timedelta(hours=1)
-    before_cards = raw_cards(db_path)
+    before_cards = raw_cards(db)
     before_reviews = len(reviews(col))
     day = repo.day_for(settings_of(col), now)
     deck_id = rows(col, "d")["p0"].deck_id
@@ -572,7 +572,7 @@ def test_practice_serves_the_selection_and_changes_no_card(
     assert expected, "the fixture should make every selection non-empty"
     assert sorted(keys(served)) == sorted(expected)  # each selected card once
     assert all(c.mode == "practice" and c.intervals == {} for c in served)
-    assert raw_cards(db_path) == before_cards  # byte for byte
+    assert raw_cards(db) == before_cards  # byte for byte
     logged = reviews(col)[before_reviews:]
     assert len(logged) == len(served)
     assert {r.mode for r in logged} == {"practice"}
@@ -759,7 +759,7 @@ def sitting(col: Collection, now: datetime, cap: int | None, rng: random.Random)
     assert served_new <= counts.new and served_due <= counts.due
 
 
-def test_simulated_month(col: Collection, tmp_path: Path, db_path: Path) -> None:
+def test_simulated_month(col: Collection, tmp_path: Path, db: Path | str) -> None:
     folder = tmp_path / "decks"
     path = setup(
         col,
@@ -792,7 +792,7 @@ def test_simulated_month(col: Collection, tmp_path: Path, db_path: Path) -> None
         if d % 5 == 2:  # and a late-night sitting, which still counts for day d
             plan.append((morning + timedelta(hours=18, minutes=30), None))
         for when, cap in plan:
-            col = reopen(db_path)
+            col = reopen(db)
             before = {r.id for r in reviews(col)}
             sitting(col, when, cap, rng)
             new_reviews = [r for r in reviews(col) if r.id not in before]

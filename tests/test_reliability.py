@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy.exc
-from helpers import NOW, run_env, write_deck
+from helpers import NOW, run_answer_machines, run_env, write_deck
 from reliability_worker import basic_deck
 from sqlalchemy import event, func, update
 from sqlalchemy import select as sql_select
@@ -117,38 +117,8 @@ def test_two_writer_processes_make_no_lock_errors(tmp_path: Path, quizzer_home: 
     "database is locked", so a harness like this one can see the bug) is
     tests/test_store.py::test_deferred_transactions_would_fail.
     """
-    deck = write_deck(tmp_path / "decks", "duel.yaml", basic_deck("duel", 60))
     db = tmp_path / "duel.db"
-    with Collection.open(db) as col:
-        col.import_decks([deck])
-        col.set_setting("leech_action", "tag")
-        col.set_setting("new_per_day", 60)
-        col.set_setting("maximum_interval", 30)  # cards keep coming back
-    dispose_engines()
-    env = run_env(quizzer_home)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), "answer", str(db), "--seed", str(seed),
-             "--count", str(WRITERS_N), "--practice-every", "5"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for seed in (1, 2)
-    ]  # fmt: skip
-    ids: list[int] = []
-    changed = 0
-    for proc in procs:
-        out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err
-        lines = out.splitlines()
-        match = re.fullmatch(r"done answered=(\d+) changed=(\d+) locked=(\d+)", lines[-1])
-        assert match, lines[-1:]
-        assert int(match[1]) == WRITERS_N
-        assert int(match[3]) == 0, err  # not one "database is locked"
-        changed += int(match[2])
-        ids += [int(line) for line in lines[:-1]]
+    ids, _ = run_answer_machines(str(db), tmp_path / "decks", run_env(quizzer_home), WRITERS_N)
     assert len(ids) == len(set(ids)) == 2 * WRITERS_N
     conn = sqlite3.connect(db)
     try:

@@ -17,11 +17,13 @@ import math
 import sqlite3
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pgdb
 import pytest
 from helpers import NOW, write_deck
 from hypothesis import given, settings
@@ -34,6 +36,8 @@ from quizzer.study import repo
 from quizzer.study.scheduler import MemoryState, retrievability, scheduler_for
 from quizzer.study.settings import StudySettings
 from quizzer.study.types import Rating
+
+pytestmark = pytest.mark.backends
 
 DAY_HOUR = 4
 ALPHA = """\
@@ -153,7 +157,7 @@ class Answer:
 
 @dataclass
 class History:
-    db: Path
+    db: Path | str
     folder: Path
     log: list[Answer] = field(default_factory=list)
     before_undo: dict[str, Any] = field(default_factory=dict)
@@ -255,7 +259,7 @@ class Learner:
             self.study("alpha", at, mode="ahead", limit=1)
 
 
-def build_history(folder: Path, db: Path) -> History:
+def build_history(folder: Path, db: Path | str) -> History:
     """The fixed history every statistics test reads (see the module docstring)."""
     history = History(db, folder)
     alpha = write_deck(folder, "alpha.yaml", ALPHA)
@@ -527,15 +531,15 @@ class Oracle:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+def history(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[History]:
     """The fixed history, built once for the module (its tests only read it)."""
     base = tmp_path_factory.mktemp("history")
     home = base / "home"
     home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, pgdb.database(backend, base / "history.db") as db:
         mp.setenv("QUIZZER_HOME", str(home))
         mp.delenv("QUIZZER_DB", raising=False)
-        return build_history(base / "decks", base / "history.db")
+        yield build_history(base / "decks", db)
 
 
 @pytest.fixture
@@ -1038,6 +1042,7 @@ def test_undo_leaves_no_trace_in_any_figure(history: History) -> None:
     assert history.after_undo == history.before_undo  # … and undo took it back out
 
 
+@pytest.mark.backends("sqlite")  # copies the file; the same steps run on both in the fixture
 def test_undo_after_the_whole_history(tmp_path: Path, history: History) -> None:
     """Answer and undo on a copy of the history: every figure is as before."""
     copy = tmp_path / "copy.db"
@@ -1128,14 +1133,14 @@ def test_day_boundary_in_any_time_zone(col: Collection, tmp_path: Path, zone: st
     ),
 )
 def test_activity_days_match_local_study_days(
-    tmp_path_factory: pytest.TempPathFactory, zone: str, hour: int, answers: list[Any]
+    sql_card_db: Path | str, zone: str, hour: int, answers: list[Any]
 ) -> None:
     """Answers around the day boundary (in March, across daylight-saving changes) land
     on the study day zoneinfo gives them, and the streak equals the deck list's."""
     from zoneinfo import ZoneInfo
 
     local = ZoneInfo(zone)
-    with Collection.open(_sql_card_db(tmp_path_factory)) as col:
+    with Collection.open(sql_card_db) as col:
         with col.store.write() as s:
             s.execute(reviews_t.delete())
             s.execute(
@@ -1197,7 +1202,7 @@ def test_activity_days_match_local_study_days(
     decay_param=st.sampled_from([0.1542, 0.5, 0.1]),
 )
 def test_sql_retrievability_equals_fsrs(
-    tmp_path_factory: pytest.TempPathFactory,
+    sql_card_db: Path | str,
     stability: float,
     last_us: int,
     elapsed_us: int,
@@ -1213,7 +1218,7 @@ def test_sql_retrievability_equals_fsrs(
     study = StudySettings(parameters=tuple(params))
     decay = -decay_param
     factor = 0.9 ** (1 / decay) - 1
-    db = _sql_card_db(tmp_path_factory)
+    db = sql_card_db
     with Collection.open(db) as col:
         card_id = col.card_id("tz", "one")
         with col.store.write() as s:
@@ -1234,16 +1239,14 @@ def test_sql_retrievability_equals_fsrs(
     assert got == want
 
 
-_SQL_DB: dict[str, Path] = {}
-
-
-def _sql_card_db(factory: pytest.TempPathFactory) -> Path:
-    if "db" not in _SQL_DB:
-        base = factory.mktemp("sqlfuncs")
-        with Collection.open(base / "sql.db") as col:
+@pytest.fixture(scope="module")
+def sql_card_db(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Path | str]:
+    """A collection with two cards, shared by the hypothesis tests of the module."""
+    base = tmp_path_factory.mktemp("sqlfuncs")
+    with pgdb.database(backend, base / "sql.db") as db:
+        with Collection.open(db) as col:
             col.import_decks([write_deck(base / "d", "tz.yaml", TWO_CARDS)], now=NOW)
-        _SQL_DB["db"] = base / "sql.db"
-    return _SQL_DB["db"]
+        yield db
 
 
 def test_sql_retrievability_over_the_history(history: History, hcol: Collection) -> None:

@@ -18,7 +18,10 @@ from quizzer.store.db import Store, get_engine, resolve_url
 from quizzer.store.models import Deck, Setting
 from quizzer.store.schema import HEAD, current_revision, upgrade
 
+pytestmark = pytest.mark.backends
 
+
+@pytest.mark.backends("sqlite")
 def test_pragmas_on_every_connection(col: Collection) -> None:
     with col.store.read() as session:
         conn = session.connection()
@@ -28,6 +31,7 @@ def test_pragmas_on_every_connection(col: Collection) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
+@pytest.mark.backends("sqlite")
 def test_write_uses_begin_immediate(col: Collection) -> None:
     statements: list[str] = []
     from sqlalchemy import event

@@ -6,17 +6,18 @@ SQLite, so an undo that leaves any column even slightly different fails.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers import write_deck
+from pgdb import raw_dicts, raw_rows
 
 from quizzer import Collection, Rating
 from quizzer.store.db import dispose_engines
 from quizzer.study.types import UndoResult
+
+pytestmark = pytest.mark.backends
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -44,20 +45,16 @@ cards:
 """
 
 
-def raw_cards(db: Path) -> list[tuple]:
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute("SELECT * FROM cards ORDER BY id").fetchall()
+def raw_cards(db: Path | str) -> list[tuple]:
+    return raw_rows(db, "SELECT * FROM cards ORDER BY id")
 
 
-def review_count(db: Path) -> int:
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+def review_count(db: Path | str) -> int:
+    return int(raw_rows(db, "SELECT count(*) FROM reviews")[0][0])
 
 
-def card_row(db: Path, card_id: int) -> dict:
-    with closing(sqlite3.connect(db)) as conn:
-        conn.row_factory = sqlite3.Row
-        return dict(conn.execute("SELECT * FROM cards WHERE id = ?", (card_id,)).fetchone())
+def card_row(db: Path | str, card_id: int) -> dict:
+    return raw_dicts(db, "SELECT * FROM cards WHERE id = ?", (card_id,))[0]
 
 
 @pytest.fixture
@@ -75,7 +72,7 @@ def answer_one(col: Collection, now: datetime, rating: Rating, mode: str = "sche
     return card, session.answer(card, rating=rating, response=None, now=now)
 
 
-def test_multi_level_undo_restores_every_previous_state(deck: Collection, db_path: Path) -> None:
+def test_multi_level_undo_restores_every_previous_state(deck: Collection, db: Path | str) -> None:
     col = deck
     plan = [
         (T0, Rating.GOOD),  # pair: learning; pair/reverse buried
@@ -93,17 +90,17 @@ def test_multi_level_undo_restores_every_previous_state(deck: Collection, db_pat
     for now, rating in plan:
         if now == T0 + 10 * DAY:
             col.set_setting("new_per_day", 0)  # so a review card comes first
-        snapshots.append(raw_cards(db_path))
+        snapshots.append(raw_cards(db))
         card, outcome = answer_one(col, now, rating)
         answered.append((card, outcome))
     assert answered[-1][1].leech and answered[-1][1].suspended
-    assert review_count(db_path) == len(plan)
+    assert review_count(db) == len(plan)
     for level in reversed(range(len(plan))):
         card, outcome = answered[level]
         result = col.study(deck="undo", now=T0 + 20 * DAY).undo()
         assert result == UndoResult(outcome.review_id, card.id, "scheduled", int(outcome.rating))
-        assert raw_cards(db_path) == snapshots[level], f"undo level {level}"
-        assert review_count(db_path) == level
+        assert raw_cards(db) == snapshots[level], f"undo level {level}"
+        assert review_count(db) == level
     assert col.undo() is None
 
 
@@ -130,9 +127,9 @@ def test_undone_card_comes_back_first_with_the_same_view(deck: Collection) -> No
     assert session.review_ids == [] and session.answered == 0
 
 
-def test_undo_after_reopening_gives_byte_identical_rows(deck: Collection, db_path: Path) -> None:
+def test_undo_after_reopening_gives_byte_identical_rows(deck: Collection, db: Path | str) -> None:
     col = deck
-    before = raw_cards(db_path)
+    before = raw_cards(db)
     times = [T0, T0, T0 + 12 * MIN, T0 + 12 * MIN, T0 + DAY, T0 + DAY, T0 + 9 * DAY]
     ratings = [Rating.GOOD, Rating.EASY, Rating.GOOD, Rating.HARD, Rating.EASY, Rating.GOOD]
     for now, rating in zip(times, [*ratings, Rating.AGAIN], strict=True):
@@ -141,73 +138,73 @@ def test_undo_after_reopening_gives_byte_identical_rows(deck: Collection, db_pat
     assert col.reset([col.card_id("undo", "pair")], now=T0 + 9 * DAY) == 1
     col.bury([col.card_id("undo", "pick")], now=T0 + 9 * DAY)  # not logged: not undone
     col.unbury([col.card_id("undo", "pick")])
-    count = review_count(db_path)
+    count = review_count(db)
     assert count == len(times) + 2
-    assert raw_cards(db_path) != before
+    assert raw_cards(db) != before
     dispose_engines()
-    with Collection.open(db_path) as reopened:
+    with Collection.open(db) as reopened:
         session = reopened.study(deck="undo", now=T0 + 10 * DAY)
         modes = []
         for _ in range(count // 2):
             modes.append(session.undo().mode)
         dispose_engines()
-    with Collection.open(db_path) as again:
+    with Collection.open(db) as again:
         while (result := again.undo()) is not None:
             modes.append(result.mode)
     assert modes[:2] == ["reset", "practice"]
     assert set(modes[2:]) == {"scheduled"} and len(modes) == count
-    assert review_count(db_path) == 0
-    assert raw_cards(db_path) == before
+    assert review_count(db) == 0
+    assert raw_cards(db) == before
 
 
-def test_undo_unburies_the_siblings(deck: Collection, db_path: Path) -> None:
+def test_undo_unburies_the_siblings(deck: Collection, db: Path | str) -> None:
     col = deck
     pair, reverse = col.card_id("undo", "pair"), col.card_id("undo", "pair/reverse")
     card, _ = answer_one(col, T0, Rating.EASY)
     assert card.id == pair
-    assert card_row(db_path, reverse)["buried_until"] is not None
+    assert card_row(db, reverse)["buried_until"] is not None
     col.undo()
-    assert card_row(db_path, reverse)["buried_until"] is None
+    assert card_row(db, reverse)["buried_until"] is None
     # a sibling buried by hand before the answer stays buried as it was
     col.bury([reverse], now=T0 - DAY)  # until this morning 04:00
-    earlier = card_row(db_path, reverse)["buried_until"]
+    earlier = card_row(db, reverse)["buried_until"]
     answer_one(col, T0, Rating.EASY)
-    assert card_row(db_path, reverse)["buried_until"] != earlier  # now until tomorrow
+    assert card_row(db, reverse)["buried_until"] != earlier  # now until tomorrow
     col.undo()
-    assert card_row(db_path, reverse)["buried_until"] == earlier
+    assert card_row(db, reverse)["buried_until"] == earlier
 
 
 def test_undo_of_a_practice_review_leaves_the_card_untouched(
-    deck: Collection, db_path: Path
+    deck: Collection, db: Path | str
 ) -> None:
     col = deck
     answer_one(col, T0, Rating.EASY)
-    rows = raw_cards(db_path)
+    rows = raw_cards(db)
     card, outcome = answer_one(col, T0 + DAY, Rating.AGAIN, mode="practice")
     assert outcome.interval is None and not outcome.leech
-    assert raw_cards(db_path) == rows
+    assert raw_cards(db) == rows
     result = col.undo()
     assert (result.mode, result.card_id, result.rating) == ("practice", card.id, 1)
-    assert raw_cards(db_path) == rows
-    assert review_count(db_path) == 1
+    assert raw_cards(db) == rows
+    assert review_count(db) == 1
 
 
-def test_undo_of_a_reset_restores_progress(deck: Collection, db_path: Path) -> None:
+def test_undo_of_a_reset_restores_progress(deck: Collection, db: Path | str) -> None:
     col = deck
     session = col.study(deck="undo", now=T0)
     for _ in range(3):
         session.answer(session.next_card(now=T0), rating=Rating.EASY, now=T0)
     ids = col.deck_card_ids("undo")
-    studied = raw_cards(db_path)
+    studied = raw_cards(db)
     assert col.reset(ids, now=T0 + DAY) == 3  # the three studied cards; new ones are skipped
     for card_id in ids:
-        row = card_row(db_path, card_id)
+        row = card_row(db, card_id)
         assert (row["state"], row["reps"], row["lapses"], row["stability"]) == (0, 0, 0, None)
-    assert review_count(db_path) == 6  # the history stays, and the resets are logged
+    assert review_count(db) == 6  # the history stays, and the resets are logged
     for _ in range(3):
         assert col.study(deck="undo", now=T0 + DAY).undo().mode == "reset"
-    assert raw_cards(db_path) == studied
-    assert review_count(db_path) == 3
+    assert raw_cards(db) == studied
+    assert review_count(db) == 3
 
 
 def test_undo_with_no_reviews(deck: Collection) -> None:
@@ -216,10 +213,10 @@ def test_undo_with_no_reviews(deck: Collection) -> None:
     assert deck.study(deck="undo", mode="practice", now=T0).undo() is None
 
 
-def test_undo_of_a_leech_unsuspends_it(deck: Collection, db_path: Path) -> None:
+def test_undo_of_a_leech_unsuspends_it(deck: Collection, db: Path | str) -> None:
     col = deck
     card, _ = answer_one(col, T0, Rating.EASY)
-    before = card_row(db_path, card.id)
+    before = card_row(db, card.id)
     col.set_setting("new_per_day", 0)
     session = col.study(deck="undo", now=T0 + 30 * DAY)
     lapse = session.next_card(now=T0 + 30 * DAY)
@@ -227,7 +224,7 @@ def test_undo_of_a_leech_unsuspends_it(deck: Collection, db_path: Path) -> None:
     outcome = session.answer(lapse, rating=Rating.AGAIN, now=T0 + 30 * DAY)
     assert outcome.leech and outcome.suspended
     session.undo()
-    assert card_row(db_path, card.id) == before
+    assert card_row(db, card.id) == before
     assert session.next_card(now=T0 + 30 * DAY).id == card.id
 
 
@@ -243,7 +240,7 @@ def served_keys(col: Collection, now: datetime, mode: str = "scheduled") -> list
     return out
 
 
-def test_suspend_and_unsuspend(deck: Collection, db_path: Path) -> None:
+def test_suspend_and_unsuspend(deck: Collection, db: Path | str) -> None:
     col = deck
     ids = {k: col.card_id("undo", k) for k in ("pair", "pick", "solo")}
     assert col.suspend([ids["pick"], ids["solo"]]) == 2
@@ -254,11 +251,11 @@ def test_suspend_and_unsuspend(deck: Collection, db_path: Path) -> None:
     assert col.unsuspend([ids["pick"]]) == 1
     assert "pick" in served_keys(col, T0)
     assert col.deck_counts(now=T0)[0].suspended == 1
-    assert card_row(db_path, ids["solo"])["suspended"] == 1
-    assert review_count(db_path) == 0  # card actions are not reviews
+    assert card_row(db, ids["solo"])["suspended"] == 1
+    assert review_count(db) == 0  # card actions are not reviews
 
 
-def test_bury_until_the_next_day_and_unbury(deck: Collection, db_path: Path) -> None:
+def test_bury_until_the_next_day_and_unbury(deck: Collection, db: Path | str) -> None:
     col = deck
     pick = col.card_id("undo", "pick")
     assert col.bury([pick], now=T0) == 1
@@ -268,16 +265,16 @@ def test_bury_until_the_next_day_and_unbury(deck: Collection, db_path: Path) -> 
     assert "pick" in served_keys(col, T0, mode="practice")
     assert col.unbury([pick]) == 1
     assert "pick" in served_keys(col, T0)
-    assert card_row(db_path, pick)["buried_until"] is None
+    assert card_row(db, pick)["buried_until"] is None
     assert col.bury([999999], now=T0) == 0
     # the day boundary follows the deck's time zone
     col.set_setting("timezone", "Asia/Kolkata", deck="undo")
     col.bury([pick], now=T0)
-    buried = card_row(db_path, pick)["buried_until"]
-    assert buried.startswith("2026-03-02 22:30")  # 04:00 IST on 3 March
+    buried = card_row(db, pick)["buried_until"]
+    assert str(buried).startswith("2026-03-02 22:30")  # 04:00 IST on 3 March
 
 
-def test_reset_makes_cards_new_and_keeps_history(deck: Collection, db_path: Path) -> None:
+def test_reset_makes_cards_new_and_keeps_history(deck: Collection, db: Path | str) -> None:
     col = deck
     solo = col.card_id("undo", "solo")
     col.set_setting("leech_threshold", 1)
@@ -289,20 +286,17 @@ def test_reset_makes_cards_new_and_keeps_history(deck: Collection, db_path: Path
     session = col.study(deck="undo", now=t)
     while (card := session.next_card(now=t)) is not None:
         session.answer(card, rating=Rating.AGAIN if card.id == solo else Rating.EASY, now=t)
-    row = card_row(db_path, solo)
+    row = card_row(db, solo)
     assert row["leech"] == 1 and row["suspended"] == 1 and row["lapses"] == 1
-    reviews = review_count(db_path)
+    reviews = review_count(db)
     assert col.reset([solo], now=t) == 1
-    row = card_row(db_path, solo)
+    row = card_row(db, solo)
     assert (row["state"], row["reps"], row["lapses"], row["leech"]) == (0, 0, 0, 0)
     assert row["due"] is None and row["last_review"] is None and row["step"] is None
-    assert review_count(db_path) == reviews + 1
+    assert review_count(db) == reviews + 1
     assert col.reset([solo], now=t) == 0  # already new: nothing to reset, nothing logged
-    assert review_count(db_path) == reviews + 1
-    with closing(sqlite3.connect(db_path)) as conn:
-        modes = conn.execute(
-            "SELECT mode, rating FROM reviews WHERE card_id = ? ORDER BY id", (solo,)
-        ).fetchall()
+    assert review_count(db) == reviews + 1
+    modes = raw_rows(db, "SELECT mode, rating FROM reviews WHERE card_id = ? ORDER BY id", (solo,))
     assert modes == [("scheduled", 4), ("scheduled", 1), ("reset", 0)]
 
 

@@ -5,6 +5,13 @@ One engine per process and URL (:func:`get_engine`). Every SQLite connection use
 with ``BEGIN IMMEDIATE`` (SQLAlchemy's pysqlite recipe), so two processes writing at
 once wait for each other instead of failing with "database is locked". Nothing here
 touches the disk at import time.
+
+On PostgreSQL (``postgresql+psycopg://``; the driver is imported only then) a write
+transaction takes a transaction-level advisory lock first, the server-wide equivalent
+of ``BEGIN IMMEDIATE``: imports, undo, resets and settings from several machines run
+one after the other. Answers are the exception: they lock only their card's row
+(``SELECT ... FOR UPDATE``), so machines answering different cards never wait for each
+other (see :func:`quizzer.study.repo.answer_card`).
 """
 
 from __future__ import annotations
@@ -13,31 +20,41 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session
 
-from quizzer.errors import StoreError
+from quizzer.errors import ServerUnreachable, StoreError
 
 __all__ = [
     "BUSY_TIMEOUT_S",
+    "CONNECT_TIMEOUT_S",
     "Store",
     "StoreError",
+    "WriteConflict",
     "get_engine",
+    "is_disconnect",
     "masked_url",
     "resolve_url",
+    "retry_conflicts",
     "sqlite_path",
     "translate_error",
 ]
 
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
+#: How long connecting to a database server may take before giving up.
+CONNECT_TIMEOUT_S = 10
+#: The key of the advisory lock that PostgreSQL write transactions take ("quizzer").
+WRITE_LOCK_KEY = 0x717569_7A7A6572
+
+T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -139,12 +156,37 @@ def get_engine(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             kwargs: dict[str, Any] = {}
-            backend = make_url(url).get_backend_name()
+            try:
+                parsed = make_url(url)
+            except ArgumentError as exc:
+                raise StoreError(f"{masked_url(url)} is not a database URL or path") from exc
+            backend = parsed.get_backend_name()
+            if backend not in ("sqlite", "postgresql"):
+                raise StoreError(
+                    f"{masked_url(url)}: quizzer works with SQLite files and PostgreSQL "
+                    "(postgresql+psycopg://user@host/dbname) databases"
+                )
             if backend == "sqlite":
                 kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
             else:
                 kwargs["pool_pre_ping"] = True
-            engine = create_engine(url, **kwargs)
+                if backend == "postgresql" and "connect_timeout" not in parsed.query:
+                    kwargs["connect_args"] = {
+                        "connect_timeout": CONNECT_TIMEOUT_S,
+                        "application_name": "quizzer",
+                    }
+            try:
+                engine = create_engine(url, **kwargs)
+            except ImportError as exc:
+                raise StoreError(
+                    f"the database driver for {masked_url(url)} is not installed "
+                    f"(no module {exc.name!r}); for PostgreSQL use postgresql+psycopg:// "
+                    "with `pip install 'psycopg[binary]'`"
+                ) from exc
+            except NoSuchModuleError as exc:
+                raise StoreError(
+                    f"{masked_url(url)}: unknown database driver; use postgresql+psycopg://"
+                ) from exc
             if backend == "sqlite":
                 _setup_sqlite(engine)
             _engines[url] = engine
@@ -159,14 +201,98 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+#: Words of driver messages that mean the server is unreachable or went away.
+_UNREACHABLE = (
+    "connection refused",
+    "could not connect",
+    "failed to resolve host",
+    "could not translate host name",
+    "name or service not known",
+    "no route to host",
+    "network is unreachable",
+    "timeout expired",
+    "connection timed out",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "connection is lost",
+    "the connection is closed",
+    "consuming input failed",
+    "ssl syscall",
+    "ssl connection has been closed",
+    "connection reset",
+    "broken pipe",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "cannot connect now",
+)
+_LOGIN = (
+    "password authentication failed",
+    "no password supplied",
+    'role "',
+    "pg_hba.conf",
+    "permission denied for database",
+)
+
+
+class WriteConflict(StoreError):
+    """PostgreSQL gave up a transaction for another one (a deadlock or a serialization
+    failure); nothing of it was applied, and running it again is safe."""
+
+
+def _first_line(orig: BaseException) -> str:
+    """The driver's message, on one line, without psycopg's "connection to server at
+    ... failed:" preamble (which repeats the host and port)."""
+    text = " ".join(str(orig).split())
+    text = text.rsplit("failed: ", 1)[-1].removeprefix("FATAL: ")
+    return text.split(" Is the server running", 1)[0].strip() or type(orig).__name__
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` (a driver error) means the server is unreachable or went away."""
+    if isinstance(exc, ServerUnreachable):
+        return True
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", exc)
+    text = str(orig).lower()
+    return any(word in text for word in _UNREACHABLE)
+
+
 def translate_error(exc: BaseException, url: str) -> StoreError:
-    """Turn a driver error into a message that names the database and the cause."""
+    """Turn a driver error into a message that names the database and the cause.
+
+    Server URLs are always shown with the password masked; drivers never repeat it.
+    """
     where = masked_url(url)
     path = sqlite_path(url)
     if path is not None:
         where = str(path)
     orig = getattr(exc, "orig", exc)
     text = str(orig).lower()
+    if path is None and make_url(url).get_backend_name() != "sqlite":
+        reason = _first_line(orig)
+        if any(word in text for word in _LOGIN):
+            return StoreError(
+                f"the server at {where} refused the login: {reason}. Put the password in "
+                "~/.pgpass or PGPASSWORD, never in the URL; nothing was changed."
+            )
+        if "does not exist" in text and "database" in text:
+            return StoreError(
+                f"cannot open {where}: {reason}. Create it first (createdb; see "
+                "docs/multi-device.md); nothing was changed."
+            )
+        if is_disconnect(exc):
+            return ServerUnreachable(f"cannot reach the database server at {where}: {reason}")
+        if "permission denied" in text:
+            return StoreError(
+                f"{where}: {reason}. The role needs rights on quizzer's tables "
+                "(see docs/multi-device.md); nothing was changed."
+            )
+        if "deadlock detected" in text or "could not serialize" in text:
+            return WriteConflict(f"{where} was busy with another machine's change; try again")
+        return StoreError(f"database error on {where}: {reason}")
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
         return StoreError(
             f"{where} is damaged or is not a quizzer database ({orig}). "
@@ -193,6 +319,18 @@ def translate_error(exc: BaseException, url: str) -> StoreError:
     if "disk i/o error" in text:
         return StoreError(f"the disk reported an I/O error on {where}; nothing was changed.")
     return StoreError(f"database error on {where}: {orig}")
+
+
+def retry_conflicts(work: Callable[[], T], tries: int = 5) -> T:
+    """Run ``work`` (one whole transaction) again when the database gave it up for
+    another transaction (:class:`WriteConflict`); nothing of a failed try was applied."""
+    for attempt in range(tries):
+        try:
+            return work()
+        except WriteConflict:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("tries must be at least 1")
 
 
 class Store:
@@ -222,10 +360,19 @@ class Store:
             raise translate_error(exc, self.url) from exc
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose work is committed as one transaction (``BEGIN IMMEDIATE``)."""
+    def write(self, *, lock: bool = True) -> Iterator[Session]:
+        """A session whose work is committed as one transaction.
+
+        SQLite starts it with ``BEGIN IMMEDIATE``. On PostgreSQL it first takes the
+        collection's advisory lock (held until the commit), unless ``lock`` is False:
+        then the caller locks the rows it changes itself (answers do).
+        """
         try:
             with Session(self._write_engine, expire_on_commit=False) as session:
+                if lock and self.backend == "postgresql":
+                    session.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY}
+                    )
                 yield session
                 session.commit()
         except DBAPIError as exc:

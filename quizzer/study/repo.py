@@ -246,6 +246,30 @@ def done_today(
 
 
 # -- answering -----------------------------------------------------------------------
+def lock_note(session: Session, card_id: int) -> None:
+    """Lock the rows of ``card_id`` and of its siblings (``SELECT ... FOR UPDATE``) until
+    the transaction ends, in id order, so that two transactions locking cards never wait
+    for each other in a circle. Nothing on SQLite, whose writers are serialized anyway."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    card = cards_t.alias("card")
+    session.execute(
+        select(cards_t.c.id)
+        .where(
+            cards_t.c.deck_id
+            == select(card.c.deck_id).where(card.c.id == card_id).scalar_subquery(),
+            cards_t.c.note_key
+            == select(card.c.note_key).where(card.c.id == card_id).scalar_subquery(),
+        )
+        .order_by(cards_t.c.id)
+        .with_for_update(of=cards_t)
+    ).all()
+
+
+#: How often an answer is tried again when PostgreSQL gave it up for a deadlock.
+_CONFLICT_TRIES = 5
+
+
 def answer_card(
     store: Store,
     card_id: int,
@@ -258,105 +282,126 @@ def answer_card(
     now: datetime,
     seed: str,
     settings: StudySettings | None = None,
+    expected_state: int | None = None,
 ) -> Outcome:
     """Grade and record one answer in one transaction; update the card unless practising.
 
-    ``settings`` are the deck's settings as the session read them (so the interval
-    previewed is the one applied); when None they are read now.
+    The card's row (and its siblings') is locked first, so two machines answering the
+    same card are serialized: the second sees the first's answer and is refused with
+    :class:`CardChanged` (``expected_reps``/``expected_state`` are what the session
+    showed), never applied on top of it. ``settings`` are the deck's settings as the
+    session read them (so the interval previewed is the one applied); when None they
+    are read now.
 
     Raises:
         CardChanged: The card was retired, or answered elsewhere since it was shown.
         ValueError: A self-graded card was answered without a rating.
     """
-    with store.write() as session:
-        row = session.execute(
-            select(cards_t, decks_t.c.slug)
-            .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
-            .where(cards_t.c.id == card_id)
-            .with_for_update()
-        ).first()
-        if row is None or row.retired_at is not None:
-            raise CardChanged("this card is no longer in its deck")
-        if mode != "practice" and expected_reps is not None and row.reps != expected_reps:
-            raise CardChanged("this card was answered elsewhere since it was shown")
-        grade: Grade = grade_response(row.type, row.data, response)
-        applied = Rating(int(rating)) if rating is not None else grade.suggested
-        if applied is None:
-            raise ValueError("self-graded cards need a rating (1–4)")
-        before = snapshot(row)
-        if settings is None:
-            settings = deck_settings(session, row.slug)
-        predicted = scheduler.retrievability(memory_of(row), now, settings) if row.state else None
-        review = {
-            "card_id": card_id,
-            "reviewed_at": now,
-            "rating": int(applied),
-            "suggested_rating": int(grade.suggested) if grade.suggested else None,
-            "duration_ms": max(0, int(duration_ms)),
-            "response": _json_response(response),
-            "correct": grade.correct,
-            "mode": "practice" if mode == "practice" else "scheduled",
-            "prior_state": row.state,
-            "retrievability": predicted,
-            "state_before": before,
-        }
-        if mode == "practice":
+    from quizzer.store.db import retry_conflicts
+
+    def attempt() -> Outcome:
+        with store.write(lock=False) as session:
+            lock_note(session, card_id)
+            row = session.execute(
+                select(cards_t, decks_t.c.slug)
+                .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+                .where(cards_t.c.id == card_id)
+            ).first()
+            if row is None or row.retired_at is not None:
+                raise CardChanged("this card is no longer in its deck")
+            if mode != "practice" and (
+                (expected_reps is not None and row.reps != expected_reps)
+                or (expected_state is not None and row.state != expected_state)
+            ):
+                raise CardChanged("this card was answered on another device")
+            grade: Grade = grade_response(row.type, row.data, response)
+            applied = Rating(int(rating)) if rating is not None else grade.suggested
+            if applied is None:
+                raise ValueError("self-graded cards need a rating (1–4)")
+            before = snapshot(row)
+            deck = settings if settings is not None else deck_settings(session, row.slug)
+            predicted = (
+                scheduler.retrievability(memory_of(row), now, deck) if row.state else None
+            )
+            review = {
+                "card_id": card_id,
+                "reviewed_at": now,
+                "rating": int(applied),
+                "suggested_rating": int(grade.suggested) if grade.suggested else None,
+                "duration_ms": max(0, int(duration_ms)),
+                "response": _json_response(response),
+                "correct": grade.correct,
+                "mode": "practice" if mode == "practice" else "scheduled",
+                "prior_state": row.state,
+                "retrievability": predicted,
+                "state_before": before,
+            }
+            if mode == "practice":
+                review_id = session.execute(
+                    insert(reviews_t).values(**review).returning(reviews_t.c.id)
+                ).scalar_one()
+                return Outcome(review_id, grade, grade.suggested, applied, row.due, None)
+            memory = scheduler.review(
+                memory_of(row), applied, now, deck, card_seed(seed, card_id, row.reps)
+            )
+            values: dict[str, Any] = {
+                "state": memory.state,
+                "step": memory.step,
+                "stability": memory.stability,
+                "difficulty": memory.difficulty,
+                "due": memory.due,
+                "last_review": memory.last_review,
+                "reps": memory.reps,
+                "lapses": memory.lapses,
+            }
+            leech = suspended = False
+            if (
+                memory.lapses > row.lapses
+                and memory.lapses >= deck.leech_threshold
+                and not row.leech
+            ):
+                leech = True
+                values["leech"] = True
+                if deck.leech_action == "suspend":
+                    values["suspended"] = suspended = True
+            # Siblings wait for tomorrow, so one note isn't asked twice in a day.
+            day = day_for(deck, now)
+            buried = session.execute(
+                select(cards_t.c.id, cards_t.c.buried_until).where(
+                    cards_t.c.deck_id == row.deck_id,
+                    cards_t.c.note_key == row.note_key,
+                    cards_t.c.id != card_id,
+                    cards_t.c.retired_at.is_(None),
+                    cards_t.c.state.in_((0, 2)),
+                    or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < day.end),
+                )
+            ).all()
+            if buried:
+                before["buried"] = [
+                    [b.id, b.buried_until.isoformat() if b.buried_until else None] for b in buried
+                ]
+                session.execute(
+                    update(cards_t)
+                    .where(cards_t.c.id.in_([b.id for b in buried]))
+                    .values(buried_until=day.end)
+                )
+            session.execute(update(cards_t).where(cards_t.c.id == card_id).values(**values))
             review_id = session.execute(
                 insert(reviews_t).values(**review).returning(reviews_t.c.id)
             ).scalar_one()
-            return Outcome(review_id, grade, grade.suggested, applied, row.due, None)
-        memory = scheduler.review(
-            memory_of(row), applied, now, settings, card_seed(seed, card_id, row.reps)
+        assert memory.due is not None
+        return Outcome(
+            review_id,
+            grade,
+            grade.suggested,
+            applied,
+            memory.due,
+            memory.due - now,
+            leech,
+            suspended,
         )
-        values: dict[str, Any] = {
-            "state": memory.state,
-            "step": memory.step,
-            "stability": memory.stability,
-            "difficulty": memory.difficulty,
-            "due": memory.due,
-            "last_review": memory.last_review,
-            "reps": memory.reps,
-            "lapses": memory.lapses,
-        }
-        leech = suspended = False
-        if (
-            memory.lapses > row.lapses
-            and memory.lapses >= settings.leech_threshold
-            and not row.leech
-        ):
-            leech = True
-            values["leech"] = True
-            if settings.leech_action == "suspend":
-                values["suspended"] = suspended = True
-        # Siblings wait for tomorrow, so one note isn't asked twice in a day.
-        day = day_for(settings, now)
-        buried = session.execute(
-            select(cards_t.c.id, cards_t.c.buried_until).where(
-                cards_t.c.deck_id == row.deck_id,
-                cards_t.c.note_key == row.note_key,
-                cards_t.c.id != card_id,
-                cards_t.c.retired_at.is_(None),
-                cards_t.c.state.in_((0, 2)),
-                or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < day.end),
-            )
-        ).all()
-        if buried:
-            before["buried"] = [
-                [b.id, b.buried_until.isoformat() if b.buried_until else None] for b in buried
-            ]
-            session.execute(
-                update(cards_t)
-                .where(cards_t.c.id.in_([b.id for b in buried]))
-                .values(buried_until=day.end)
-            )
-        session.execute(update(cards_t).where(cards_t.c.id == card_id).values(**values))
-        review_id = session.execute(
-            insert(reviews_t).values(**review).returning(reviews_t.c.id)
-        ).scalar_one()
-    assert memory.due is not None
-    return Outcome(
-        review_id, grade, grade.suggested, applied, memory.due, memory.due - now, leech, suspended
-    )
+
+    return retry_conflicts(attempt, _CONFLICT_TRIES)
 
 
 def _json_response(response: Any) -> Any:
@@ -380,6 +425,7 @@ def undo_last(store: Store, review_id: int | None = None) -> UndoResult | None:
         review = session.execute(query).first()
         if review is None:
             return None
+        lock_note(session, review.card_id)
         newer = session.execute(
             select(func.count())
             .select_from(reviews_t)
@@ -422,7 +468,10 @@ def reset_cards(store: Store, card_ids: Iterable[int], now: datetime) -> int:
     with store.write() as session:
         for start in range(0, len(ids), 500):
             rows = session.execute(
-                select(cards_t).where(cards_t.c.id.in_(ids[start : start + 500]))
+                select(cards_t)
+                .where(cards_t.c.id.in_(ids[start : start + 500]))
+                .order_by(cards_t.c.id)
+                .with_for_update()
             ).all()
             for row in rows:
                 if row.state == 0 and not row.leech and row.reps == 0:

@@ -26,7 +26,7 @@ from quizzer.study import repo
 from quizzer.study.grading import grade as grade_response
 from quizzer.study.scheduler import MemoryState, retrievability
 from quizzer.study.settings import StudySettings
-from quizzer.study.types import CardView, Grade, Outcome, Rating, UndoResult
+from quizzer.study.types import CardChanged, CardView, Grade, Outcome, Rating, UndoResult
 from quizzer.study.views import build_view, stable_shuffle
 
 if TYPE_CHECKING:
@@ -351,18 +351,14 @@ class StudySession:
             ValueError: A self-graded card without a rating.
         """
         now = _now(now)
-        outcome = repo.answer_card(
-            self.store,
-            card.id,
-            expected_reps=card.reps,
-            mode=self.mode,
-            response=response,
-            rating=rating,
-            duration_ms=duration_ms,
-            now=now,
-            seed=self.seed,
-            settings=self._settings.get(card.deck),
-        )
+        try:
+            outcome = self._answer(card, response, rating, duration_ms, now)
+        except CardChanged:
+            # Answered on another device (or retired): not this session's to show again
+            # now; it comes back through the queue rules if it is still due.
+            if self._queue and self._queue[0] == card.id:
+                self._queue.popleft()
+            raise
         self.answered += 1
         self._history.append(card.id)
         self.review_ids.append(outcome.review_id)
@@ -371,6 +367,28 @@ class StudySession:
         if self._queue and self._queue[0] == card.id:
             self._queue.popleft()
         return outcome
+
+    def _answer(
+        self,
+        card: CardView,
+        response: Any,
+        rating: Rating | int | None,
+        duration_ms: int,
+        now: datetime,
+    ) -> Outcome:
+        return repo.answer_card(
+            self.store,
+            card.id,
+            expected_reps=card.reps,
+            expected_state=card.state,
+            mode=self.mode,
+            response=response,
+            rating=rating,
+            duration_ms=duration_ms,
+            now=now,
+            seed=self.seed,
+            settings=self._settings.get(card.deck),
+        )
 
     def undo(self) -> UndoResult | None:
         """Undo the collection's newest review; its card comes back first. Repeatable,
