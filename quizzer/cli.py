@@ -873,6 +873,33 @@ def _explain_damage(path: Path, problem: str) -> NoReturn:
     _fail(f"{path} is damaged: {problem}. Nothing was changed. {advice}")
 
 
+@cli.command()
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="PATH|URL",
+    help="The empty database to copy into: an SQLite file or postgresql+psycopg://user@host/db.",
+)
+@click.pass_context
+def migrate(ctx: click.Context, target: str) -> None:
+    """Copy the whole collection (decks, cards, their states, reviews, settings) to
+    another database, SQLite ⇄ PostgreSQL: the way onto a server and back.
+
+    The target must be empty; the copy is one transaction, verified (row counts, every
+    card's state, every row) before it commits. The current collection is not changed.
+    """
+    from quizzer.store.db import masked_url, resolve_url, sqlite_path
+
+    col = _open(ctx)
+    report = col.copy_to(target)
+    url = resolve_url(target)
+    shown = str(sqlite_path(url) or masked_url(url))
+    click.echo(f"copied {report.summary()} to {shown}")
+    click.echo("verified: row counts, every card's state and every row are equal")
+    click.echo(f"use it with `quizzer --db {shown} ...`, QUIZZER_DB or database_url in config.toml")
+
+
 # -- authoring -----------------------------------------------------------------------
 @cli.command()
 @click.option(

@@ -376,6 +376,23 @@ class Collection:
 
         return session_summary(self.store, list(session.review_ids), session.deck, _now(now))
 
+    # -- moving ----------------------------------------------------------------------
+    def copy_to(self, db: str | os.PathLike[str]) -> Any:  # -> CopyReport
+        """Copy the whole collection into the empty database ``db`` (a path or URL),
+        SQLite ⇄ PostgreSQL, verified before it commits (see
+        :mod:`quizzer.store.transfer`). Returns a :class:`~quizzer.store.transfer.CopyReport`.
+
+        Raises:
+            StoreError: When the target can't be opened, isn't empty, or the copy differs.
+        """
+        from quizzer.store.transfer import copy_collection
+
+        url = resolve_url(db)
+        path = sqlite_path(url)
+        if path is not None and not path.parent.is_dir():
+            raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
+        return copy_collection(self.store, Store(url))
+
     # -- statistics ----------------------------------------------------------------
     def stats(
         self,

@@ -3,10 +3,13 @@ processes answering thousands of cards at once, connection loss, masked password
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pgdb
 import pytest
 from helpers import NOW, run_answer_machines, run_env, write_deck
 from reliability_worker import basic_deck
@@ -14,9 +17,9 @@ from sqlalchemy import func, select
 
 from quizzer import CardChanged, Collection, Rating
 from quizzer.maintenance import doctor
+from quizzer.store.db import dispose_engines
 from quizzer.store.models import reviews_t
 
-WORKER = Path(__file__).with_name("reliability_worker.py")
 #: Answers per process in the two-machine test.
 MACHINE_N = 2000
 
@@ -91,3 +94,87 @@ def test_two_machines_answer_thousands_of_reviews(
         assert len(stored) == 4000
         assert_consistent(col)
     print(f"two machines: {len(stored)} reviews, {changed} answers refused as changed")
+
+
+# -- quizzer migrate --to -------------------------------------------------------------------
+def studied_collection(db: Path | str, folder: Path) -> None:
+    """Decks, answers of every kind (scheduled, practice, a reset, an undo), settings."""
+    with Collection.open(db) as col:
+        col.import_decks([write_deck(folder, "mig.yaml", basic_deck("mig", 30))], now=NOW)
+        col.set_setting("desired_retention", 0.85)
+        col.set_setting("new_per_day", 30, deck="mig")
+        at = NOW
+        for mode in ("scheduled", "practice"):
+            session = col.study("mig", mode, limit=25, now=at)
+            while (card := session.next_card(now=at)) is not None:
+                rating = (Rating.AGAIN, Rating.GOOD, Rating.EASY)[card.id % 3]
+                session.answer(card, rating=rating, duration_ms=1234, now=at)
+                at += timedelta(seconds=61, microseconds=7)
+        session.undo()
+        col.reset([col.card_id("mig", "mig-3")], now=at)
+        col.suspend([col.card_id("mig", "mig-4")])
+        col.bury([col.card_id("mig", "mig-5")], now=at)
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of an SQLite file, as SQLite stores it."""
+    tables = [r[0] for r in pgdb.raw_rows(db, "SELECT name FROM sqlite_master WHERE type='table'")]
+    return {t: pgdb.raw_rows(db, f"SELECT * FROM {t} ORDER BY 1") for t in sorted(tables)}
+
+
+@pytest.mark.backends("postgresql")
+def test_migrate_sqlite_to_postgresql_and_back_keeps_every_row(
+    db: str, tmp_path: Path, quizzer_home: Path
+) -> None:
+    first, back = tmp_path / "first.db", tmp_path / "back.db"
+    studied_collection(first, tmp_path / "decks")
+    with Collection.open(first) as col:
+        report = col.copy_to(db)
+        stats = col.stats(now=NOW + timedelta(days=1))
+    assert report.rows["reviews"] == 49 and report.rows["cards"] == 30
+    with Collection.open(db) as server:
+        assert server.stats(now=NOW + timedelta(days=1)) == stats
+        server.copy_to(back)
+    assert dump(back) == dump(first)  # byte for byte, ids and JSON text included
+    # the copy on the server goes on working: new ids follow the copied ones
+    with Collection.open(db) as server:
+        session = server.study("mig", "practice", now=NOW + timedelta(days=2))
+        card = session.next_card(now=NOW + timedelta(days=2))
+        assert card is not None
+        outcome = session.answer(card, rating=Rating.GOOD, now=NOW + timedelta(days=2))
+        assert outcome.review_id > max(r[0] for r in dump(first)["reviews"])
+
+
+@pytest.mark.backends
+def test_migrate_refuses_a_target_that_holds_data(db: Path | str, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    studied_collection(other, tmp_path / "decks")
+    studied_collection(db, tmp_path / "decks2")
+    with Collection.open(other) as col, pytest.raises(Exception, match="already holds"):
+        col.copy_to(db)
+
+
+def test_migrate_command(tmp_path: Path, quizzer_home: Path) -> None:
+    source, target = tmp_path / "a.db", tmp_path / "b.db"
+    studied_collection(source, tmp_path / "decks")
+    dispose_engines()
+    run = subprocess.run(
+        [sys.executable, "-m", "quizzer", "--db", str(source), "migrate", "--to", str(target)],
+        env=run_env(quizzer_home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "copied 1 decks, 30 cards, 49 reviews, 3 settings" in run.stdout
+    assert "verified" in run.stdout
+    assert dump(target) == dump(source)
+    again = subprocess.run(
+        [sys.executable, "-m", "quizzer", "--db", str(source), "migrate", "--to", str(target)],
+        env=run_env(quizzer_home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 1 and "already holds" in again.stderr
+    assert "Traceback" not in again.stderr
