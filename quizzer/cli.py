@@ -815,18 +815,22 @@ def restore(ctx: click.Context, backup_file: str | None, yes: bool) -> None:
             chosen = backup_dir() / backup_file
         else:
             _fail(f"no backup {backup_file!r}; `quizzer backups` lists them")
-    from quizzer.store.db import resolve_url, sqlite_path
+    from quizzer.store.db import masked_url, resolve_url, sqlite_path
 
-    db = sqlite_path(resolve_url(ctx.obj.get("db")))
-    if db is None:
-        _fail("restore works on SQLite collections; see docs/reliability.md for servers")
+    url = resolve_url(ctx.obj.get("db"))
+    db = sqlite_path(url)
     if not yes:
         click.confirm(
-            f"Replace the collection with {chosen or 'the newest backup'}? The "
-            "current state is backed up first.",
+            f"Replace the collection{'' if db else ' on ' + masked_url(url)} with "
+            f"{chosen or 'the newest backup'}? The current state is backed up first.",
             abort=True,
         )
-    restored, before = do_restore(db, chosen)
+    if db is None:  # a server: the backup's rows replace the collection's
+        from quizzer.maintenance import restore_server
+
+        restored, before = restore_server(url, chosen)
+    else:
+        restored, before = do_restore(db, chosen)
     click.echo(f"restored {restored}\nthe state before is kept in {before}")
 
 

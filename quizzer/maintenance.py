@@ -31,6 +31,7 @@ __all__ = [
     "doctor",
     "maybe_backup",
     "restore",
+    "restore_server",
 ]
 
 DEFAULT_BACKUP_INTERVAL = timedelta(minutes=30)
@@ -44,27 +45,23 @@ def backup_dir_for(col: Collection) -> Path:
     return backup_dir()
 
 
-def _db_file(col: Collection) -> Path:
-    path = sqlite_path(col.store.url)
-    if path is None:
-        raise StoreError(
-            "backups of this database are made by its server (see docs/reliability.md)"
-        )
-    return path
-
-
 def backup_now(col: Collection, reason: str = "manual", now: datetime | None = None) -> Path:
     """Back up the collection now and thin old backups; return the new backup's path.
 
     Raises:
         StoreError: When the backup can't be written (a full disk, a read-only folder).
     """
-    from quizzer.store.backup import backup_sqlite, thin_backups
+    from quizzer.store.backup import backup_server, backup_sqlite, thin_backups
+    from quizzer.store.db import masked_url
 
     folder = backup_dir_for(col)
     _checkpoint(col)
+    db_file = sqlite_path(col.store.url)
     try:
-        path = backup_sqlite(_db_file(col), folder, reason, now)
+        if db_file is None:  # a server: an SQLite snapshot, the same format
+            path = backup_server(col.store, folder, reason, now)
+        else:
+            path = backup_sqlite(db_file, folder, reason, now)
         thin_backups(folder, now)
     except OSError as exc:
         raise StoreError(
@@ -72,7 +69,7 @@ def backup_now(col: Collection, reason: str = "manual", now: datetime | None = N
             "collection itself is unchanged."
         ) from exc
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot back up {_db_file(col)}: {exc}") from exc
+        raise StoreError(f"cannot back up {db_file or masked_url(col.store.url)}: {exc}") from exc
     return path
 
 
@@ -145,6 +142,21 @@ def maybe_backup(col: Collection, now: datetime | None = None) -> Path | None:
         return None
 
 
+def _sound_backup(folder: Path, backup: Path | None) -> Path:
+    """``backup``, or the newest sound backup in ``folder``; refused when not sound."""
+    from quizzer.store.backup import latest_backup, verify_backup
+
+    if backup is None:
+        info = latest_backup(folder)
+        if info is None:
+            raise StoreError(f"no sound backup in {folder}")
+        backup = info.path
+    problem = verify_backup(backup)
+    if problem is not None:
+        raise StoreError(f"{backup} can't be restored: {problem}")
+    return backup
+
+
 def restore(db: Path, backup: Path | None = None, now: datetime | None = None) -> tuple[Path, Path]:
     """Restore ``backup`` (or the newest sound one) into the SQLite file ``db``, after
     keeping the current state as a backup (a raw copy if the file is damaged). Works on
@@ -158,18 +170,11 @@ def restore(db: Path, backup: Path | None = None, now: datetime | None = None) -
     import shutil
 
     from quizzer.paths import backup_dir
-    from quizzer.store.backup import backup_sqlite, latest_backup, restore_sqlite, verify_backup
+    from quizzer.store.backup import backup_sqlite, restore_sqlite
     from quizzer.store.db import dispose_engines
 
     folder = backup_dir()
-    if backup is None:
-        info = latest_backup(folder)
-        if info is None:
-            raise StoreError(f"no sound backup in {folder}")
-        backup = info.path
-    problem = verify_backup(backup)
-    if problem is not None:
-        raise StoreError(f"{backup} can't be restored: {problem}")
+    backup = _sound_backup(folder, backup)
     dispose_engines()
     moment = now or datetime.now(UTC)
     try:
@@ -196,6 +201,42 @@ def restore(db: Path, backup: Path | None = None, now: datetime | None = None) -
         raise StoreError(
             f"restoring {backup} failed: {exc}; the state before is kept in {before}"
         ) from exc
+    return backup, before
+
+
+def restore_server(
+    url: str, backup: Path | None = None, now: datetime | None = None
+) -> tuple[Path, Path]:
+    """Restore ``backup`` (or the newest sound one) into the server collection at
+    ``url``: its rows replace the collection's in one transaction, verified before it
+    commits, after the current state is kept as a backup (an SQLite snapshot).
+
+    Returns (the backup restored, the copy of the state before).
+
+    Raises:
+        StoreError: When there is no sound backup, or it can't be restored.
+    """
+    from quizzer.paths import backup_dir
+    from quizzer.store.backup import backup_server
+    from quizzer.store.db import Store, dispose_engine
+    from quizzer.store.schema import ensure_schema
+    from quizzer.store.transfer import copy_collection
+
+    folder = backup_dir()
+    backup = _sound_backup(folder, backup)
+    target = Store(url)
+    ensure_schema(target)
+    try:
+        before = backup_server(target, folder, "before-restore", now)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot keep a copy of the current state before restoring: {exc}; nothing was changed"
+        ) from exc
+    source_url = f"sqlite:///file:{backup.absolute()}?mode=ro&uri=true"
+    try:
+        copy_collection(Store(source_url), target, replace=True)
+    finally:
+        dispose_engine(source_url)
     return backup, before
 
 

@@ -154,27 +154,75 @@ def test_migrate_refuses_a_target_that_holds_data(db: Path | str, tmp_path: Path
         col.copy_to(db)
 
 
+def quizzer(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the command line as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "quizzer", *args],
+        env={**run_env(home), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_migrate_command(tmp_path: Path, quizzer_home: Path) -> None:
     source, target = tmp_path / "a.db", tmp_path / "b.db"
     studied_collection(source, tmp_path / "decks")
     dispose_engines()
-    run = subprocess.run(
-        [sys.executable, "-m", "quizzer", "--db", str(source), "migrate", "--to", str(target)],
-        env=run_env(quizzer_home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = quizzer(quizzer_home, "--db", str(source), "migrate", "--to", str(target))
     assert run.returncode == 0, run.stderr
     assert "copied 1 decks, 30 cards, 49 reviews, 3 settings" in run.stdout
     assert "verified" in run.stdout
     assert dump(target) == dump(source)
-    again = subprocess.run(
-        [sys.executable, "-m", "quizzer", "--db", str(source), "migrate", "--to", str(target)],
-        env=run_env(quizzer_home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = quizzer(quizzer_home, "--db", str(source), "migrate", "--to", str(target))
     assert again.returncode == 1 and "already holds" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+# -- backups of a server collection ---------------------------------------------------------
+@pytest.mark.backends("postgresql")
+def test_backup_of_a_server_is_a_portable_sqlite_file(
+    db: str, tmp_path: Path, quizzer_home: Path
+) -> None:
+    from quizzer.maintenance import backup_now, restore, restore_server
+    from quizzer.store.backup import list_backups, verify_backup
+
+    studied_collection(db, tmp_path / "decks")
+    later = NOW + timedelta(days=1)
+    with Collection.open(db) as server:
+        stats = server.stats(now=later)
+        path = backup_now(server, "manual")
+    assert verify_backup(path) is None
+    assert not list(path.parent.glob("*.tmp*"))  # no temporary file left behind
+    assert [b.path for b in list_backups(path.parent)] == [path]
+    with Collection.open(path) as copy:  # the backup opens like any collection
+        assert copy.stats(now=later) == stats
+    # it restores into an SQLite collection ...
+    local = tmp_path / "local.db"
+    Collection.open(local).close()
+    restore(local, path)
+    with Collection.open(local) as col:
+        assert col.stats(now=later) == stats
+    # ... and back into the server, replacing what changed since
+    with Collection.open(db) as server:
+        server.reset(server.deck_card_ids("mig"), now=later)
+        assert server.stats(now=later) != stats
+    restored, before = restore_server(db, path)
+    assert restored == path and verify_backup(before) is None
+    with Collection.open(db) as server:
+        assert server.stats(now=later) == stats
+        assert_consistent(server)
+
+
+@pytest.mark.backends("postgresql")
+def test_backup_and_restore_commands_on_a_server(
+    db: str, tmp_path: Path, quizzer_home: Path
+) -> None:
+    studied_collection(db, tmp_path / "decks")
+    dispose_engines()
+    run = quizzer(quizzer_home, "--db", db, "backup")
+    assert run.returncode == 0, run.stderr
+    assert "backed up to" in run.stdout
+    run = quizzer(quizzer_home, "--db", db, "restore", "1", "--yes")
+    assert run.returncode == 0, run.stderr
+    assert "restored" in run.stdout and "Traceback" not in run.stderr

@@ -1,4 +1,7 @@
-"""Backups of an SQLite collection: made safely, listed, thinned and restored.
+"""Backups of a collection: made safely, listed, thinned and restored.
+
+Every backup is an SQLite file, whatever the collection's database: a server
+collection is copied into one (:func:`backup_server`).
 
 A backup is written with SQLite's online backup API to a temporary file, must pass
 ``PRAGMA integrity_check``, and only then is renamed to its final name, so a crash never
@@ -20,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "BackupInfo",
+    "backup_server",
     "backup_sqlite",
     "latest_backup",
     "list_backups",
@@ -81,29 +85,62 @@ def backup_sqlite(
         OSError: When the folder can't be written (a full disk, permissions).
         sqlite3.DatabaseError: When the source is unreadable or the copy is damaged.
     """
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    final = dest_dir / f"quizzer-{_stamp(now or datetime.now(UTC))}-{reason}.db"
+    final = _new_backup_path(dest_dir, reason, now)
     tmp = final.with_name(final.name + ".tmp")
     src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
-            result = dst.execute("PRAGMA integrity_check").fetchone()
-            if not result or result[0] != "ok":
-                raise sqlite3.DatabaseError(f"backup failed its integrity check: {result}")
-            dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
+        seal(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
         src.close()
     return final
+
+
+def seal(tmp: Path, final: Path) -> None:
+    """Finish a backup written to ``tmp``: ``PRAGMA integrity_check``, a single file
+    (journal mode DELETE), synced to disk, then renamed to ``final``.
+
+    Raises:
+        sqlite3.DatabaseError: When the copy is damaged.
+    """
+    dst = sqlite3.connect(tmp)
+    try:
+        result = dst.execute("PRAGMA integrity_check").fetchone()
+        if not result or result[0] != "ok":
+            raise sqlite3.DatabaseError(f"backup failed its integrity check: {result}")
+        dst.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dst.close()
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, final)
+
+
+def _new_backup_path(dest_dir: Path, reason: str, now: datetime | None) -> Path:
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    return dest_dir / f"quizzer-{_stamp(now or datetime.now(UTC))}-{reason}.db"
+
+
+def backup_server(
+    store: Any, dest_dir: Path, reason: str = "manual", now: datetime | None = None
+) -> Path:
+    """Back up a server collection (PostgreSQL) as an SQLite file in ``dest_dir``: the
+    same format as every other backup, so it lists, restores and opens the same way.
+
+    Raises:
+        OSError: When the folder can't be written.
+        StoreError: When the server can't be read or the snapshot fails its checks.
+    """
+    from quizzer.store.transfer import snapshot_to_sqlite
+
+    return snapshot_to_sqlite(store, _new_backup_path(dest_dir, reason, now))
 
 
 def list_backups(folder: Path, counts: bool = False) -> list[BackupInfo]:

@@ -38,6 +38,8 @@ __all__ = [
     "Store",
     "StoreError",
     "WriteConflict",
+    "dispose_engine",
+    "dispose_engines",
     "get_engine",
     "is_disconnect",
     "masked_url",
@@ -191,6 +193,14 @@ def get_engine(url: str) -> Engine:
                 _setup_sqlite(engine)
             _engines[url] = engine
         return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of ``url``'s engine and forget it."""
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def dispose_engines() -> None:

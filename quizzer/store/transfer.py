@@ -9,6 +9,10 @@ read in one snapshot (``REPEATABLE READ`` on PostgreSQL), the target written in 
 transaction, and before that transaction commits the copy is verified: every table's
 row count and every card's scheduling state must be equal, and every row too. A copy
 that fails leaves the target empty.
+
+A backup of a server collection is such a copy into a new SQLite file
+(:func:`snapshot_to_sqlite`), so backups have one format whatever the backend, and a
+restore is a copy back (``replace=True``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Integer, Table, Text, bindparam, cast, func, insert, select, text
@@ -24,25 +29,13 @@ from sqlalchemy.orm import Session
 from quizzer.errors import StoreError
 from quizzer.store.db import Store, masked_url, sqlite_path
 
-__all__ = ["CopyReport", "copy_collection", "tables"]
+__all__ = ["CopyReport", "copy_collection", "snapshot_to_sqlite", "tables"]
 
 #: Rows per INSERT batch.
 BATCH = 2000
-_STATE = (
-    "id",
-    "state",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-    "suspended",
-    "buried_until",
-    "leech",
-    "retired_at",
-)
+#: The columns of a card's scheduling state, compared one card at a time.
+_STATE: tuple[str, ...] = ("id", "retired_at", "state", "step", "stability", "difficulty", "due")
+_STATE += ("last_review", "reps", "lapses", "suspended", "buried_until", "leech")
 
 
 @dataclass(slots=True)
@@ -89,10 +82,7 @@ def _is_json(column: Any) -> bool:
 def _read_columns(table: Table) -> list[Any]:
     """The columns to select: JSON ones as their stored text (so ``null`` and SQL NULL,
     and the exact spelling, survive the copy)."""
-    return [
-        cast(c, Text).label(c.name) if _is_json(c) else c
-        for c in table.columns
-    ]
+    return [cast(c, Text).label(c.name) if _is_json(c) else c for c in table.columns]
 
 
 def _insert(table: Table, backend: str) -> Any:
@@ -135,9 +125,10 @@ def _fix_sequences(session: Session, table: Table) -> None:
     )
 
 
-def copy_collection(source: Store, target: Store) -> CopyReport:
+def copy_collection(source: Store, target: Store, replace: bool = False) -> CopyReport:
     """Copy every row of ``source`` into the empty collection ``target`` (created or
-    brought to the current schema first), verified before it commits.
+    brought to the current schema first), verified before it commits. With ``replace``
+    the target's rows are deleted first, in the same transaction (a restore).
 
     Raises:
         StoreError: When the target already holds data, or the copy differs.
@@ -149,6 +140,8 @@ def copy_collection(source: Store, target: Store) -> CopyReport:
     ensure_schema(target)
     report = CopyReport(_where(source), _where(target))
     with target.write() as out:
+        for table in reversed(tables()) if replace else ():
+            out.execute(table.delete())
         for table in tables():
             existing = _count(out, table)
             if existing:
@@ -166,6 +159,37 @@ def copy_collection(source: Store, target: Store) -> CopyReport:
                     _fix_sequences(out, table)
             verify(src, out, report)
     return report
+
+
+def snapshot_to_sqlite(store: Store, final: Path) -> Path:
+    """Write the collection in ``store`` to the new SQLite file ``final``, the format of
+    every quizzer backup: through a temporary name, verified, checked with ``PRAGMA
+    integrity_check``, synced, then renamed into place.
+
+    Raises:
+        StoreError: When the copy fails its checks.
+        OSError: When the file can't be written.
+    """
+    import sqlite3
+
+    from quizzer.store.backup import seal
+    from quizzer.store.db import dispose_engine
+
+    tmp = final.with_name(final.name + ".tmp")
+    url = f"sqlite:///{tmp}"
+    try:
+        copy_collection(store, Store(url))
+        dispose_engine(url)  # its last connection folds the WAL into the file
+        try:
+            seal(tmp, final)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the snapshot of {_where(store)} is damaged: {exc}") from exc
+    except BaseException:
+        dispose_engine(url)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        raise
+    return final
 
 
 def verify(src: Session, out: Session, report: CopyReport) -> None:
