@@ -226,3 +226,125 @@ def test_backup_and_restore_commands_on_a_server(
     run = quizzer(quizzer_home, "--db", db, "restore", "1", "--yes")
     assert run.returncode == 0, run.stderr
     assert "restored" in run.stdout and "Traceback" not in run.stderr
+
+
+# -- connection loss ------------------------------------------------------------------------
+@pytest.mark.backends("postgresql")
+def test_connection_lost_mid_answer_is_sent_again(col: Collection, tmp_path: Path) -> None:
+    """The server drops the connection in the middle of an answer's transaction: the
+    answer is sent again on a new connection and recorded once."""
+    from sqlalchemy import event
+
+    col.import_decks([write_deck(tmp_path, "d.yaml", basic_deck("lost", 3))], now=NOW)
+    session = col.study("lost", now=NOW)
+    card = session.next_card(now=NOW)
+    assert card is not None
+    killed: list[int] = []
+
+    def kill(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO reviews") and not killed:
+            killed.append(1)
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            pgdb.raw_rows(pgdb.base_url(), "SELECT pg_terminate_backend(?)", (pid,))
+
+    event.listen(col.store.engine, "before_cursor_execute", kill)
+    try:
+        outcome = session.answer(card, rating=Rating.GOOD, now=NOW)
+    finally:
+        event.remove(col.store.engine, "before_cursor_execute", kill)
+    assert killed and outcome.review_id
+    assert review_count(col) == 1
+    assert_consistent(col)
+
+
+@pytest.mark.backends
+def test_an_answer_sent_twice_is_recorded_once(col: Collection, tmp_path: Path) -> None:
+    """The first try committed but its acknowledgement was lost: the resent answer
+    finds it instead of applying it twice (scheduled and practice)."""
+    from quizzer.study import repo
+
+    col.import_decks([write_deck(tmp_path, "d.yaml", basic_deck("twice", 2))], now=NOW)
+    seed = repo.collection_seed(col.store)
+    for mode, reps in (("scheduled", 0), ("practice", None)):
+        card_id = col.card_id("twice", "twice-0")
+        kwargs = dict(
+            expected_reps=reps, mode=mode, response=None, rating=3, duration_ms=5, seed=seed
+        )
+        at = NOW + timedelta(hours=1 if mode == "practice" else 0)
+        first = repo.answer_card(col.store, card_id, now=at, **kwargs)
+        again = repo.answer_card(col.store, card_id, now=at, resend=True, **kwargs)
+        assert again.review_id == first.review_id and again.due == first.due
+    assert review_count(col) == 2
+    assert_consistent(col)
+
+
+@pytest.mark.backends
+def test_an_answer_the_server_never_got_is_given_back(
+    col: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stays unreachable: the answer is tried a few times, then the session
+    says so (without applying anything) and the same card can be answered again."""
+    from quizzer.errors import ServerUnreachable
+    from quizzer.study import repo
+    from quizzer.study import session as session_module
+
+    col.import_decks([write_deck(tmp_path, "d.yaml", basic_deck("down", 2))], now=NOW)
+    session = col.study("down", now=NOW)
+    card = session.next_card(now=NOW)
+    assert card is not None
+    real = repo.answer_card
+    tries: list[bool] = []
+
+    def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        tries.append(kwargs["resend"])
+        raise ServerUnreachable("cannot reach the database server at postgresql://x@y/z")
+
+    monkeypatch.setattr(session_module, "RESEND_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr(repo, "answer_card", unreachable)
+    with pytest.raises(ServerUnreachable, match="not saved yet"):
+        session.answer(card, rating=Rating.GOOD, now=NOW)
+    expected = [False, True, True] if col.store.backend != "sqlite" else [False]
+    assert tries == expected
+    assert review_count(col) == 0
+    monkeypatch.setattr(repo, "answer_card", real)
+    assert session.answer(card, rating=Rating.GOOD, now=NOW).review_id  # back: sent
+    assert review_count(col) == 1
+
+
+# -- passwords are never shown --------------------------------------------------------------
+SECRET = "s3cret-pw"
+
+
+def with_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=SECRET).render_as_string(hide_password=False)
+
+
+def test_password_is_masked_in_errors(tmp_path: Path, quizzer_home: Path) -> None:
+    dead = f"postgresql+psycopg://me:{SECRET}@127.0.0.1:9/quizzer"
+    for args in (["decks"], ["doctor"], ["config"], ["backup"], ["migrate", "--to", "x.db"]):
+        run = quizzer(quizzer_home, "--db", dead, *args)
+        assert run.returncode == 1, args
+        assert SECRET not in run.stdout + run.stderr
+        assert "me:***@127.0.0.1:9" in run.stderr and "Traceback" not in run.stderr
+        assert "cannot reach the database server" in run.stderr
+    run = quizzer(quizzer_home, "decks", QUIZZER_DB=f"postgresql+psycopg2://me:{SECRET}@h/d")
+    assert run.returncode == 1 and SECRET not in run.stderr and "not installed" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.backends("postgresql")
+def test_password_is_masked_in_output(db: str, tmp_path: Path, quizzer_home: Path) -> None:
+    secret_url = with_password(db)  # the test server trusts loopback: any password works
+    Collection.open(db).close()
+    dispose_engines()
+    for args in (["config"], ["doctor"], ["migrate", "--to", secret_url]):
+        run = quizzer(quizzer_home, "--db", secret_url, *args)
+        assert SECRET not in run.stdout + run.stderr, args
+        assert "Traceback" not in run.stderr
+    assert "***" in quizzer(quizzer_home, "--db", secret_url, "config").stdout
+    (quizzer_home / "config.toml").write_text(f'database_url = "{secret_url}"\n')
+    run = quizzer(quizzer_home, "decks")
+    assert run.returncode == 1 and "must not contain a password" in run.stderr
+    assert SECRET not in run.stderr

@@ -283,8 +283,13 @@ def answer_card(
     seed: str,
     settings: StudySettings | None = None,
     expected_state: int | None = None,
+    resend: bool = False,
 ) -> Outcome:
     """Grade and record one answer in one transaction; update the card unless practising.
+
+    ``resend`` marks the same answer sent again after the connection was lost: when
+    the first try did commit (only its acknowledgement was lost), its review (the same
+    card and the same ``now``) is found and returned instead of being applied twice.
 
     The card's row (and its siblings') is locked first, so two machines answering the
     same card are serialized: the second sees the first's answer and is refused with
@@ -309,6 +314,10 @@ def answer_card(
             ).first()
             if row is None or row.retired_at is not None:
                 raise CardChanged("this card is no longer in its deck")
+            if resend:
+                sent = _already_sent(session, row, now, response)
+                if sent is not None:
+                    return sent
             if mode != "practice" and (
                 (expected_reps is not None and row.reps != expected_reps)
                 or (expected_state is not None and row.state != expected_state)
@@ -402,6 +411,28 @@ def answer_card(
         )
 
     return retry_conflicts(attempt, _CONFLICT_TRIES)
+
+
+def _already_sent(session: Session, row: Any, now: datetime, response: Any) -> Outcome | None:
+    """The outcome of the answer to card ``row`` made at ``now``, if it is in the log."""
+    review = session.execute(
+        select(reviews_t.c.id, reviews_t.c.rating, reviews_t.c.mode).where(
+            reviews_t.c.card_id == row.id, reviews_t.c.reviewed_at == now
+        )
+    ).first()
+    if review is None:
+        return None
+    grade: Grade = grade_response(row.type, row.data, response)
+    practice = review.mode == "practice"
+    due = row.due
+    return Outcome(
+        review.id,
+        grade,
+        grade.suggested,
+        Rating(review.rating),
+        due,
+        None if practice or due is None else due - now,
+    )
 
 
 def _json_response(response: Any) -> Any:

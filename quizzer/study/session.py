@@ -15,6 +15,7 @@ sessions review cards before they are due, when nothing is due today.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 __all__ = ["MODES", "PRACTICE_FILTERS", "StudySession"]
 
 MODES = ("scheduled", "practice", "ahead")
+#: Seconds between tries of an answer when the database server can't be reached (a
+#: server restart takes a few seconds); after the last, the answer is given back.
+RESEND_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
 PRACTICE_FILTERS = ("all", "leeches", "hardest", "due-tomorrow", "new", "review")
 
 
@@ -376,19 +380,36 @@ class StudySession:
         duration_ms: int,
         now: datetime,
     ) -> Outcome:
-        return repo.answer_card(
-            self.store,
-            card.id,
-            expected_reps=card.reps,
-            expected_state=card.state,
-            mode=self.mode,
-            response=response,
-            rating=rating,
-            duration_ms=duration_ms,
-            now=now,
-            seed=self.seed,
-            settings=self._settings.get(card.deck),
-        )
+        """Send the answer; when the server is unreachable, send it again for a while
+        (:data:`RESEND_DELAYS`), without ever applying it twice (``resend``)."""
+        from quizzer.errors import ServerUnreachable
+
+        delays = list(RESEND_DELAYS) if self.store.backend != "sqlite" else []
+        resend = False
+        while True:
+            try:
+                return repo.answer_card(
+                    self.store,
+                    card.id,
+                    expected_reps=card.reps,
+                    expected_state=card.state,
+                    mode=self.mode,
+                    response=response,
+                    rating=rating,
+                    duration_ms=duration_ms,
+                    now=now,
+                    seed=self.seed,
+                    settings=self._settings.get(card.deck),
+                    resend=resend,
+                )
+            except ServerUnreachable as exc:
+                if not delays:
+                    raise ServerUnreachable(
+                        f"{exc}. Your answer was not saved yet: it stays on screen, "
+                        "and rating the card again sends it."
+                    ) from exc
+                time.sleep(delays.pop(0))
+                resend = True
 
     def undo(self) -> UndoResult | None:
         """Undo the collection's newest review; its card comes back first. Repeatable,

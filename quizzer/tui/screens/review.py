@@ -19,6 +19,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, ProgressBar, Static
 
+from quizzer.errors import ServerUnreachable
 from quizzer.study.types import CardChanged, CardView, Grade, Rating, Verdict
 from quizzer.tui.safe import markdown, plain
 from quizzer.tui.widgets.answers import ChoiceAnswer, OrderAnswer, Submitted, TypedAnswer
@@ -37,6 +38,10 @@ _VERDICT_STYLE = {
     Verdict.WRONG: ("✗ Incorrect", "bold red"),
     Verdict.SELF: ("Answer", "bold"),
 }
+
+
+#: Seconds between tries to reach the database server again.
+RECONNECT_S = 5.0
 
 
 def diff_text(grade: Grade) -> Text:
@@ -110,8 +115,24 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def load_next(self) -> None:
         """Fetch the next card off the UI thread."""
-        card = self.session.next_card(now=self.qapp.now())
-        counts = self.session.counts(now=self.qapp.now())
+        self._fetch_next()
+
+    def _fetch_next(self) -> None:
+        """Fetch the next card and show it; when the database server can't be reached,
+        say so and try again every few seconds (no error dialog)."""
+        try:
+            card = self.session.next_card(now=self.qapp.now())
+            counts = self.session.counts(now=self.qapp.now())
+        except ServerUnreachable as exc:
+            self.app.call_from_thread(
+                self.app.notify,
+                f"{exc}. Trying again in {RECONNECT_S:.0f} s.",
+                markup=False,
+                severity="error",
+                timeout=RECONNECT_S,
+            )
+            self.app.call_from_thread(self.set_timer, RECONNECT_S, self.load_next)
+            return
         self.app.call_from_thread(self.show_card, card, counts)  # type: ignore[arg-type]
 
     async def show_card(self, card: CardView | None, counts: tuple[int, int, int]) -> None:
@@ -269,6 +290,13 @@ class ReviewScreen(Screen[None]):
             self.app.call_from_thread(
                 self.app.notify, f"{exc}; showing the next card.", markup=False, severity="warning"
             )
+        except ServerUnreachable as exc:
+            # The answer is not lost: the card and its verdict stay, rating sends it again.
+            self.app.call_from_thread(
+                self.app.notify, str(exc), markup=False, severity="error", timeout=15
+            )
+            self.app.call_from_thread(setattr, self, "busy", False)
+            return
         else:
             if outcome.leech:
                 message = "This card is a leech" + (
@@ -277,9 +305,7 @@ class ReviewScreen(Screen[None]):
                 self.app.call_from_thread(
                     self.app.notify, message, markup=False, severity="warning"
                 )
-        card_next = self.session.next_card(now=self.qapp.now())
-        counts = self.session.counts(now=self.qapp.now())
-        self.app.call_from_thread(self.show_card, card_next, counts)  # type: ignore[arg-type]
+        self._fetch_next()
 
     # -- actions -----------------------------------------------------------------------
     async def action_reveal(self) -> None:
