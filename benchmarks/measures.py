@@ -267,3 +267,82 @@ MEASURES: dict[str, Callable[[dict[str, Any], Path], Any]] = {
 def new_workdir() -> Path:
     """A scratch folder for one run."""
     return Path(tempfile.mkdtemp(prefix="quizzer-bench-"))
+
+
+def _pg_bench_url() -> str | None:
+    """The PostgreSQL server for benchmarks: QUIZZER_BENCH_PG_URL or the tests' URL."""
+    return os.environ.get("QUIZZER_BENCH_PG_URL") or os.environ.get("QUIZZER_TEST_PG_URL")
+
+
+def _timed_answers(sessions: list[Any], now: Any, count: int) -> list[list[float]]:
+    """next card + answer in each session in turn (the same cards, ratings and clock),
+    ``count`` times; the seconds each took, per session."""
+    import random
+
+    rngs = [random.Random(42) for _ in sessions]
+    samples: list[list[float]] = [[] for _ in sessions]
+    for _ in range(count):
+        for session, rng, out in zip(sessions, rngs, samples, strict=True):
+            start = time.perf_counter()
+            card = session.next_card(now=now)
+            if card is None:
+                return samples
+            rating = rng.choice([1, 2, 3, 3, 3, 4])
+            session.answer(card, response=None, rating=rating if card.input == "reveal" else 3,
+                           now=now)
+            out.append(time.perf_counter() - start)
+    return samples
+
+
+def measure_answer_pg(scale: dict[str, Any], work: Path) -> dict[str, Any]:
+    """next card + answer on PostgreSQL over loopback against the same on SQLite, in the
+    same run, on copies of one collection (``quizzer migrate``). Skipped, with a note,
+    without QUIZZER_BENCH_PG_URL or QUIZZER_TEST_PG_URL or a server answering there."""
+    import secrets
+
+    from sqlalchemy.engine import make_url
+
+    from benchmarks.data import START, build_collection
+    from quizzer.collection import Collection
+    from quizzer.store.db import dispose_engines, masked_url
+
+    name, ref_name = "answer_pg", "the same on SQLite"
+    skipped = {"median": 0.0, "p95": 0.0, "p99": 0.0, "n": 0}
+    base = _pg_bench_url()
+    if not base:
+        return _result(name, skipped, None, ref_name, None,
+                       note="skipped: no PostgreSQL server (set QUIZZER_BENCH_PG_URL)")
+    try:
+        import psycopg
+
+        parsed = make_url(base)
+        admin = psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username,
+                                password=parsed.password, dbname=parsed.database,
+                                autocommit=True, connect_timeout=5)
+    except Exception as exc:  # no driver, no server: a note, not a failure
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return _result(name, skipped, None, ref_name, None,
+                       note=f"skipped: no server at {masked_url(base)} ({first})")
+    schema = f"bench_{secrets.token_hex(4)}"
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+        built = build_collection(work / "answer-pg.db", work, scale["cards"], scale["reviews"],
+                                 days=scale["days"])
+        lite = Collection.open(built["db"])
+        lite.copy_to(url)
+        server = Collection.open(url)
+        now = START.__class__.fromisoformat(built["end"])
+        on_lite, on_pg = _timed_answers([lite.study(now=now), server.study(now=now)], now,
+                                        scale["answers"])
+        dispose_engines()
+    finally:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+    note = (f"{built['cards']} cards, {built['reviews']} reviews; PostgreSQL at "
+            f"{parsed.host}:{parsed.port or 5432}")
+    return _result(name, summary(on_pg), summary(on_lite), ref_name, 3.0, note=note)
+
+
+MEASURES["answer_pg"] = measure_answer_pg
