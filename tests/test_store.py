@@ -216,3 +216,52 @@ def test_deferred_transactions_would_fail(db_path: Path) -> None:
     errors, rows = _two_writers(db_path, "deferred", 150)
     assert errors > 0
     assert rows == 300 - errors
+
+
+# -- the same migrations on PostgreSQL ------------------------------------------------------
+@pytest.mark.backends("postgresql")
+def test_server_schema_is_upgraded_and_guarded(db: str) -> None:
+    """The migrations upgrade an older server schema in place; a newer or foreign one is
+    refused with the URL named, untouched."""
+    store = Store(db)
+    upgrade(store, "0001")
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.write() as session:
+        session.add(Deck(slug="kept", title="Kept", created_at=moment, updated_at=moment))
+    with Collection.open(db) as col:
+        assert current_revision(col.store) == HEAD
+        assert [d.slug for d in col.decks()] == ["kept"]
+        with col.store.write() as session:
+            session.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(StoreError, match="newer quizzer") as info:
+        Collection.open(db)
+    assert "127.0.0.1" in str(info.value)
+    with store.write() as session:
+        session.execute(text("DROP TABLE alembic_version"))
+    with pytest.raises(StoreError, match="not a quizzer database"):
+        Collection.open(db)
+
+
+@pytest.mark.backends("postgresql")
+def test_machines_opening_an_empty_server_at_once(db: str) -> None:
+    """Several machines starting on a new, empty database: one creates the schema, the
+    others wait for it and find it made."""
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Collection.open(db).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert current_revision(Store(db)) == HEAD
