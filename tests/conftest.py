@@ -36,6 +36,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("backend", marker.args or BACKENDS, indirect=True, scope="module")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without a server, skip the PostgreSQL tests up front (one summary line a file)."""
+    reason = None
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            reason = reason or pgdb.skip_reason()
+            if reason is None:
+                return
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
 @pytest.fixture(scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
     """``sqlite`` or ``postgresql`` (only marked tests get ``postgresql``)."""

@@ -20,6 +20,8 @@ from quizzer.maintenance import doctor
 from quizzer.store.db import dispose_engines
 from quizzer.store.models import reviews_t
 
+pytestmark = pytest.mark.backends
+
 #: Answers per process in the two-machine test.
 MACHINE_N = 2000
 
