@@ -77,17 +77,21 @@ def build_collection(db: Path, folder: Path, cards: int, reviews: int,
         ids = list(session.execute(select(cards_t.c.id).order_by(cards_t.c.id)).scalars())
         settings = repo.deck_settings(session, "bench")
     rng = random.Random(11)
-    studied = ids[: max(1, min(len(ids), reviews // 12))]
-    per_card = max(1, reviews // len(studied))
+    # Cards are studied in order, each up to `per_card` times within the year, until the
+    # log holds `reviews` rows: late starters and long intervals end a card's history early,
+    # so a fixed card count would fall short of the requested size.
+    per_card = 24
     rows: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []
     end = START + timedelta(days=days)
     made = 0
-    for card_id in studied:
+    for card_id in ids:
+        if made >= reviews:
+            break
         memory = MemoryState()
         when = START + timedelta(days=rng.uniform(0, days / 3), hours=rng.uniform(0, 8))
         for _ in range(per_card):
-            if when >= end:
+            if when >= end or made >= reviews:
                 break
             rating = rng.choice(RATINGS)
             predicted = retrievability(memory, when, settings) if memory.state else None
