@@ -1417,3 +1417,21 @@ def test_real_review_log_full(tmp_path: Path) -> None:
     rows = real_log()
     assert len(rows) == 12_580 and len({r["card"] for r in rows}) == 1_205
     replay_real_log(tmp_path, rows)
+
+
+def test_imported_history_is_not_forecast(tmp_path: Path) -> None:
+    """History cards from import-reviews count in memory figures but are never due."""
+    from quizzer.history import import_reviews
+
+    col = Collection.open(tmp_path / "h.db")
+    log = tmp_path / "log.csv"
+    start = NOW - timedelta(days=40)
+    rows = ["card_id,review_time,review_rating,review_duration"]
+    for card in (1, 2):
+        for n, rating in enumerate((3, 3, 1)):
+            rows.append(f"{card},{(start + timedelta(days=4 * n)).isoformat()},{rating},3000")
+    log.write_text("\n".join(rows) + "\n")
+    import_reviews(col.store, log, now=NOW)
+    stats = col.stats(now=NOW)
+    assert stats["memory"]["studied_cards"] == 2
+    assert sum(f["due"] for f in stats["forecast"]) == 0

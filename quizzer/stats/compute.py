@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import ColumnElement
 
+from quizzer.history import HISTORY_TYPE
 from quizzer.store.db import Store
 from quizzer.store.models import card_tags_t, cards_t, decks_t, reviews_t
 from quizzer.store.sqlfuncs import epoch_quarter, retrievability_at, unindexed
@@ -415,6 +416,7 @@ def _forecast(ctx: _Context, session: Any) -> list[dict[str, Any]]:
     usable = [
         c.retired_at.is_(None),
         c.suspended.is_(False),
+        c.type != HISTORY_TYPE,  # never studied, so never due for anyone
         c.state != 0,
         c.due.is_not(None),
         *ctx.card_filter(),
