@@ -100,6 +100,7 @@ class Card(SQLModel, table=True):
         UniqueConstraint("deck_id", "key", name="uq_cards_deck_key"),
         Index("ix_cards_deck_note", "deck_id", "note_key"),
         Index("ix_cards_due", "due"),
+        Index("ix_cards_state_due", "state", "due"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
