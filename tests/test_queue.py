@@ -108,6 +108,20 @@ def reopen(db: Path | str) -> Collection:
 
 
 # -- order ---------------------------------------------------------------------------------
+def test_scheduled_session_with_a_tag_limits_new_cards_among_the_tagged(
+    col: Collection, tmp_path: Path
+) -> None:
+    keys_ = [f"k{i}" for i in range(8)]
+    tags = {k: ["odd"] for k in keys_[1::2]}
+    setup(col, tmp_path, "d", basic_deck("d", keys_, tags), new_per_day=3)
+    served = drain(col, "d", T0, tag="odd")
+    assert keys(served) == ["k1", "k3", "k5"]  # deck order, the first 3 tagged ones
+    # a day later the tagged reviews come back without the untagged cards
+    later = drain(col, "d", T0 + 30 * DAY, tag="odd")
+    assert set(keys(later)) == {"k1", "k3", "k5", "k7"}
+    assert keys(drain(col, "d", T0 + 30 * DAY, tag="nope")) == []
+
+
 def test_learning_and_relearning_come_first(col: Collection, tmp_path: Path) -> None:
     setup(col, tmp_path, "d", basic_deck("d", ["a", "b", "c", "e"]), new_per_day=3)
     session = col.study(deck="d", now=T0)

@@ -154,12 +154,12 @@ class StudySession:
                     cards_t.c.state,
                     cards_t.c.stability,
                     cards_t.c.last_review,
-                    cards_t.c.data,
                 ).where(
                     cards_t.c.deck_id == deck_id,
                     cards_t.c.state == 2,
                     cards_t.c.due < day.end,
                     repo.active(now),
+                    *self._tag_clause(),
                 )
             ).all()
             scored = sorted(
@@ -170,16 +170,20 @@ class StudySession:
                     r.id,
                 )
                 for r in due_rows
-                if self._tag_ok(r.data)
             )
             reviews += scored[:reviews_left]
             if new_left:
-                rows = session.execute(
-                    select(cards_t.c.id, cards_t.c.data)
-                    .where(cards_t.c.deck_id == deck_id, cards_t.c.state == 0, repo.active(now))
+                new_cards += session.execute(
+                    select(cards_t.c.id)
+                    .where(
+                        cards_t.c.deck_id == deck_id,
+                        cards_t.c.state == 0,
+                        repo.active(now),
+                        *self._tag_clause(),
+                    )
                     .order_by(cards_t.c.position)
-                ).all()
-                new_cards += [r.id for r in rows if self._tag_ok(r.data)][:new_left]
+                    .limit(new_left)
+                ).scalars()
         reviews.sort()
         review_ids = [card_id for _, card_id in reviews]
         self._queue = deque(_spread(review_ids, new_cards))
@@ -188,7 +192,6 @@ class StudySession:
         query = select(
             cards_t.c.id,
             cards_t.c.deck_id,
-            cards_t.c.data,
             cards_t.c.lapses,
             cards_t.c.difficulty,
             cards_t.c.state,
@@ -198,7 +201,7 @@ class StudySession:
             cards_t.c.retired_at.is_(None),
             cards_t.c.type != "history",
         )
-        rows = [r for r in session.execute(query).all() if self._tag_ok(r.data)]
+        rows = session.execute(query.where(*self._tag_clause())).all()
         name = self.filter
         if name == "leeches":
             leech_ids = set(
@@ -244,11 +247,16 @@ class StudySession:
     def _build_ahead(self, session: Any, now: datetime) -> None:
         ends = {d: repo.day_for(self._settings[self._slugs[d]], now).end for d in self.deck_ids}
         rows = session.execute(
-            select(cards_t.c.id, cards_t.c.deck_id, cards_t.c.due, cards_t.c.data)
-            .where(cards_t.c.deck_id.in_(self.deck_ids), cards_t.c.state == 2, repo.active(now))
+            select(cards_t.c.id, cards_t.c.deck_id, cards_t.c.due)
+            .where(
+                cards_t.c.deck_id.in_(self.deck_ids),
+                cards_t.c.state == 2,
+                repo.active(now),
+                *self._tag_clause(),
+            )
             .order_by(cards_t.c.due)
         ).all()
-        ids = [r.id for r in rows if r.due >= ends[r.deck_id] and self._tag_ok(r.data)]
+        ids = [r.id for r in rows if r.due >= ends[r.deck_id]]
         self._queue = deque(ids[: self.filter_n or self.limit or 50])
 
     def _learning(self, session: Any, until: datetime, now: datetime) -> Any:
