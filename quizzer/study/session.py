@@ -260,6 +260,7 @@ class StudySession:
         self._queue = deque(ids[: self.filter_n or self.limit or 50])
 
     def _learning(self, session: Any, until: datetime, now: datetime) -> Any:
+        """The learning or relearning card of this session due first by ``until``."""
         return session.execute(
             repo.card_query()
             .where(
@@ -270,8 +271,8 @@ class StudySession:
                 *self._tag_clause(),
             )
             .order_by(cards_t.c.due, cards_t.c.id)
-            .limit(20)
-        ).all()
+            .limit(1)
+        ).first()
 
     def _view(self, session: Any, row: Any, now: datetime) -> CardView:
         siblings = session.execute(
@@ -300,10 +301,8 @@ class StudySession:
         if self.limit is not None and self.answered >= self.limit:
             return None
         with self.store.read() as session:
-            if self.mode == "scheduled":
-                for row in self._learning(session, now, now):
-                    if self._tag_ok(row.data):
-                        return self._view(session, row, now)
+            if self.mode == "scheduled" and (row := self._learning(session, now, now)):
+                return self._view(session, row, now)
             while self._queue:
                 card_id = self._queue[0]
                 row = repo.card_row(session, card_id)
@@ -311,10 +310,10 @@ class StudySession:
                     self._queue.popleft()
                     continue
                 return self._view(session, row, now)
-            if self.mode == "scheduled":
-                for row in self._learning(session, now + repo.LEARN_AHEAD, now):
-                    if self._tag_ok(row.data):
-                        return self._view(session, row, now)
+            if self.mode == "scheduled" and (
+                row := self._learning(session, now + repo.LEARN_AHEAD, now)
+            ):
+                return self._view(session, row, now)
         return None
 
     def _eligible(self, row: Any, now: datetime) -> bool:
