@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from quizzer.store.db import Store
@@ -57,9 +58,9 @@ _CARD_COLUMNS = (
 )
 
 
-def active(now: datetime) -> Any:
+def active(now: datetime | BindParameter[Any]) -> Any:
     """The condition for a card that can be studied now: in its file, not suspended,
-    not buried."""
+    not buried. ``now`` may be a bound parameter, for a statement built once."""
     return and_(
         cards_t.c.retired_at.is_(None),
         cards_t.c.type != "history",  # imported history is never studied
@@ -178,6 +179,27 @@ def card_query() -> Any:
         .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
         .outerjoin(deck_sources_t, deck_sources_t.c.deck_id == cards_t.c.deck_id)
     )
+
+
+# The statements run for every card shown and answered are built once: building a
+# select and its cache key costs SQLAlchemy more than SQLite takes to run it.
+_CARD_ROW = card_query().where(cards_t.c.id == bindparam("card_id"))
+_ANSWERED_ROW = (
+    select(cards_t, decks_t.c.slug)
+    .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+    .where(cards_t.c.id == bindparam("card_id"))
+)
+_SIBLINGS_TO_BURY = select(cards_t.c.id, cards_t.c.buried_until).where(
+    cards_t.c.deck_id == bindparam("deck_id"),
+    cards_t.c.note_key == bindparam("note_key"),
+    cards_t.c.id != bindparam("card_id"),
+    cards_t.c.retired_at.is_(None),
+    cards_t.c.state.in_((0, 2)),
+    or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < bindparam("day_end")),
+)
+_INSERT_REVIEW = insert(reviews_t).returning(reviews_t.c.id)
+#: Sets the columns named in the parameters (``answered_id`` picks the card).
+_UPDATE_CARD = update(cards_t).where(cards_t.c.id == bindparam("answered_id"))
 
 
 def memory_of(row: Any) -> MemoryState:
@@ -307,11 +329,7 @@ def answer_card(
     def attempt() -> Outcome:
         with store.write(lock=False) as session:
             lock_note(session, card_id)
-            row = session.execute(
-                select(cards_t, decks_t.c.slug)
-                .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
-                .where(cards_t.c.id == card_id)
-            ).first()
+            row = session.execute(_ANSWERED_ROW, {"card_id": card_id}).first()
             if row is None or row.retired_at is not None:
                 raise CardChanged("this card is no longer in its deck")
             if resend:
@@ -346,9 +364,7 @@ def answer_card(
                 "state_before": before,
             }
             if mode == "practice":
-                review_id = session.execute(
-                    insert(reviews_t).values(**review).returning(reviews_t.c.id)
-                ).scalar_one()
+                review_id = session.execute(_INSERT_REVIEW, review).scalar_one()
                 return Outcome(review_id, grade, grade.suggested, applied, row.due, None)
             memory = scheduler.review(
                 memory_of(row), applied, now, deck, card_seed(seed, card_id, row.reps)
@@ -376,14 +392,13 @@ def answer_card(
             # Siblings wait for tomorrow, so one note isn't asked twice in a day.
             day = day_for(deck, now)
             buried = session.execute(
-                select(cards_t.c.id, cards_t.c.buried_until).where(
-                    cards_t.c.deck_id == row.deck_id,
-                    cards_t.c.note_key == row.note_key,
-                    cards_t.c.id != card_id,
-                    cards_t.c.retired_at.is_(None),
-                    cards_t.c.state.in_((0, 2)),
-                    or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < day.end),
-                )
+                _SIBLINGS_TO_BURY,
+                {
+                    "deck_id": row.deck_id,
+                    "note_key": row.note_key,
+                    "card_id": card_id,
+                    "day_end": day.end,
+                },
             ).all()
             if buried:
                 before["buried"] = [
@@ -394,10 +409,8 @@ def answer_card(
                     .where(cards_t.c.id.in_([b.id for b in buried]))
                     .values(buried_until=day.end)
                 )
-            session.execute(update(cards_t).where(cards_t.c.id == card_id).values(**values))
-            review_id = session.execute(
-                insert(reviews_t).values(**review).returning(reviews_t.c.id)
-            ).scalar_one()
+            session.execute(_UPDATE_CARD, {"answered_id": card_id, **values})
+            review_id = session.execute(_INSERT_REVIEW, review).scalar_one()
         assert memory.due is not None
         return Outcome(
             review_id,
@@ -539,4 +552,4 @@ def reset_cards(store: Store, card_ids: Iterable[int], now: datetime) -> int:
 
 def card_row(session: Session, card_id: int) -> Row[Any] | None:
     """One card with its deck slug, title and path."""
-    return session.execute(card_query().where(cards_t.c.id == card_id)).first()
+    return session.execute(_CARD_ROW, {"card_id": card_id}).first()

@@ -20,7 +20,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from quizzer.store.models import card_tags_t, cards_t, decks_t
 from quizzer.study import repo
@@ -66,6 +66,18 @@ def parse_filter(text: str | None) -> tuple[str, int | None]:
     return name, None
 
 
+#: How many cards of a note are still in its file (shown with each card).
+_SIBLING_COUNT = (
+    select(func.count())
+    .select_from(cards_t)
+    .where(
+        cards_t.c.deck_id == bindparam("deck_id"),
+        cards_t.c.note_key == bindparam("note_key"),
+        cards_t.c.retired_at.is_(None),
+    )
+)
+
+
 class StudySession:
     """One sitting of study over a deck (or all decks).
 
@@ -98,6 +110,7 @@ class StudySession:
         self._done: set[int] = set()
         self._settings: dict[str, StudySettings] = {}
         self._history: list[int] = []
+        self._learning_stmt: Any = None
         #: The reviews this session made (undone ones removed), for its summary.
         self.review_ids: list[int] = []
         with self.store.read() as session:
@@ -261,28 +274,24 @@ class StudySession:
 
     def _learning(self, session: Any, until: datetime, now: datetime) -> Any:
         """The learning or relearning card of this session due first by ``until``."""
-        return session.execute(
-            repo.card_query()
-            .where(
-                cards_t.c.deck_id.in_(self.deck_ids),
-                cards_t.c.state.in_((1, 3)),
-                cards_t.c.due <= until,
-                repo.active(now),
-                *self._tag_clause(),
+        if self._learning_stmt is None:  # built once: it runs before every card shown
+            self._learning_stmt = (
+                repo.card_query()
+                .where(
+                    cards_t.c.deck_id.in_(self.deck_ids),
+                    cards_t.c.state.in_((1, 3)),
+                    cards_t.c.due <= bindparam("until"),
+                    repo.active(bindparam("now")),
+                    *self._tag_clause(),
+                )
+                .order_by(cards_t.c.due, cards_t.c.id)
+                .limit(1)
             )
-            .order_by(cards_t.c.due, cards_t.c.id)
-            .limit(1)
-        ).first()
+        return session.execute(self._learning_stmt, {"until": until, "now": now}).first()
 
     def _view(self, session: Any, row: Any, now: datetime) -> CardView:
         siblings = session.execute(
-            select(func.count())
-            .select_from(cards_t)
-            .where(
-                cards_t.c.deck_id == row.deck_id,
-                cards_t.c.note_key == row.note_key,
-                cards_t.c.retired_at.is_(None),
-            )
+            _SIBLING_COUNT, {"deck_id": row.deck_id, "note_key": row.note_key}
         ).scalar_one()
         return build_view(
             row,
