@@ -276,7 +276,7 @@ class StudySession:
         """The learning or relearning card of this session due first by ``until``."""
         if self._learning_stmt is None:  # built once: it runs before every card shown
             self._learning_stmt = (
-                repo.card_query()
+                select(cards_t.c.id)
                 .where(
                     cards_t.c.deck_id.in_(self.deck_ids),
                     cards_t.c.state.in_((1, 3)),
@@ -287,7 +287,8 @@ class StudySession:
                 .order_by(cards_t.c.due, cards_t.c.id)
                 .limit(1)
             )
-        return session.execute(self._learning_stmt, {"until": until, "now": now}).first()
+        card_id = session.execute(self._learning_stmt, {"until": until, "now": now}).scalar()
+        return None if card_id is None else repo.card_row(session, card_id)
 
     def _view(self, session: Any, row: Any, now: datetime) -> CardView:
         siblings = session.execute(
