@@ -548,7 +548,8 @@ def optimize(
         click.echo("The fitted parameters don't fit better; nothing was changed.", err=True)
         return
     assert result.fitted is not None
-    if not yes and not click.confirm("Save the fitted parameters?", default=True):
+    # the question goes to stderr, so that --json output stays parseable
+    if not yes and not click.confirm("Save the fitted parameters?", default=True, err=True):
         return
     col.set_setting("parameters", list(result.fitted.parameters), deck)
     click.echo(

@@ -6,6 +6,13 @@ card's history up to and including that review (with ``delta_t``, the days betwe
 reviews); items without a long-term review are dropped. Only scheduled answers count,
 and a progress reset starts a card's history over.
 
+**The items are in review-time order**, across cards, as Anki passes them (it sorts
+them by revlog id). The order is part of the definition: fsrs-rs weighs each item by
+its position in the list — weight ``0.25 + 0.75·(i/(n−1))³``, so recent reviews count
+up to four times as much — in ``evaluate`` (log loss and RMSE(bins)) and in training.
+The same items grouped card by card give different figures (see
+``docs/personal-scheduling.md``).
+
 fsrs-rs returns its default parameters, silently, when it has fewer than
 :data:`MIN_ITEMS` items; :func:`optimize` says so instead of pretending to have fitted.
 """
@@ -22,7 +29,15 @@ from sqlalchemy import select
 from quizzer.store.db import Store
 from quizzer.store.models import cards_t, decks_t, reviews_t
 
-__all__ = ["MIN_ITEMS", "Fit", "OptimizeResult", "build_items", "evaluate", "optimize"]
+__all__ = [
+    "MIN_ITEMS",
+    "Fit",
+    "OptimizeResult",
+    "build_items",
+    "evaluate",
+    "item_reviews",
+    "optimize",
+]
 
 #: fsrs-rs fits nothing below this many items (it returns its defaults); found by
 #: bisecting on real data, and checked in the tests.
@@ -73,29 +88,45 @@ def _histories(store: Store, deck: str | None) -> dict[int, list[tuple[datetime,
     return out
 
 
-def build_items(
+def item_reviews(
     histories: dict[Any, list[tuple[datetime, int, str]]], day_of: Any
-) -> tuple[list[Any], int]:
-    """fsrs-rs items from per-card histories, in time order; and the review count."""
-    from fsrs_rs_python import FSRSItem, FSRSReview
+) -> tuple[list[list[tuple[int, int]]], int]:
+    """The items, as lists of ``(rating, delta_t)``, in review-time order; and the review
+    count.
 
-    items: list[tuple[datetime, Any]] = []
+    ``histories`` maps a card to its answers ``(when, rating, mode)`` in time order;
+    ``day_of(when)`` is the study day of an answer. Each answer on a later study day than
+    the card's previous answer gives one item: the card's answers up to and including it,
+    ``delta_t`` being the study days since the previous answer (0 for the first and for
+    same-day answers, which stay in the history).
+    """
+    items: list[tuple[datetime, list[tuple[int, int]]]] = []
     count = 0
     for history in histories.values():
-        reviews = []
+        reviews: list[tuple[int, int]] = []
         last: date | None = None
         for when, rating, _mode in history:
             count += 1
             day = day_of(when)
             delta = 0 if last is None else (day - last).days
-            reviews.append(FSRSReview(rating, delta))
+            reviews.append((rating, delta))
             if delta > 0:
-                item = FSRSItem(list(reviews))
-                if item.long_term_review_cnt() > 0:
-                    items.append((when, item))
+                items.append((when, list(reviews)))
             last = day
-    items.sort(key=lambda pair: pair[0])
+    items.sort(key=lambda pair: pair[0])  # fsrs-rs weighs items by position: time order
     return [item for _, item in items], count
+
+
+def build_items(
+    histories: dict[Any, list[tuple[datetime, int, str]]], day_of: Any
+) -> tuple[list[Any], int]:
+    """fsrs-rs items from per-card histories (see :func:`item_reviews`); and the review
+    count."""
+    from fsrs_rs_python import FSRSItem, FSRSReview
+
+    reviews, count = item_reviews(histories, day_of)
+    items = [FSRSItem([FSRSReview(rating, delta) for rating, delta in r]) for r in reviews]
+    return [item for item in items if item.long_term_review_cnt() > 0], count
 
 
 def evaluate(parameters: tuple[float, ...], items: list[Any]) -> Fit:
