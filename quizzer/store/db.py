@@ -49,6 +49,8 @@ __all__ = [
     "translate_error",
 ]
 
+#: WAL size (pages of 4 KiB) at which SQLite checkpoints it into the database file.
+WAL_CHECKPOINT_PAGES = 4000
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
 #: How long connecting to a database server may take before giving up.
@@ -116,6 +118,12 @@ def _setup_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = FULL")
+            # SQLite folds the WAL into the file inside the commit that takes it past
+            # this many pages, and with synchronous=FULL that commit waits for the whole
+            # file to reach the disk. At its default (1000 pages) one answer in 110 took
+            # 6 ms instead of 1.4; at 4000 one in 450 takes ~15 ms, and the pages
+            # rewritten by many answers (indexes, counters) are written out once.
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             # Fix: switching to WAL rewrites the file header, so opening another app's
             # SQLite file (which quizzer then refuses as "not a quizzer database") used
             # to change it and leave -wal/-shm files beside it. Only a new, empty file
