@@ -15,7 +15,6 @@ from typing import Any
 
 from quizzer.deck.model import DeckSpec
 from quizzer.deck.problems import DeckError, Problem
-from quizzer.deck.yamlsafe import MAX_FILE_BYTES, decode, parse_yaml
 
 __all__ = ["DeckResult", "find_deck_files", "load_deck", "parse_deck_bytes", "read_deck"]
 
@@ -43,8 +42,11 @@ class DeckResult:
 
 def parse_deck_bytes(path: str, data: bytes, lint: bool = True) -> DeckResult:
     """Parse deck text already read from ``path``. Never raises for bad content."""
+    # Imported here, not above: the YAML parser and the checks are only needed to
+    # parse, and the app starts without them when no deck file changed.
     from quizzer.deck.lint import lint_deck
     from quizzer.deck.validate import validate_deck
+    from quizzer.deck.yamlsafe import decode, parse_yaml
 
     try:
         source, problems = decode(path, data)
@@ -89,6 +91,8 @@ def read_deck(path: str | os.PathLike[str], lint: bool = True) -> DeckResult:
 
     File-system failures (missing file, a folder, no permission) are problems too.
     """
+    from quizzer.deck.yamlsafe import MAX_FILE_BYTES
+
     shown = os.fspath(path)
     try:
         size = os.path.getsize(path)
