@@ -4,11 +4,13 @@ an editor hook or CI costs little more than starting Python and importing PyYAML
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing's costs a tenth of `quizzer check` to import
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["fast_main", "run_check"]
 
@@ -61,6 +63,8 @@ def run_check(
                 styled = _style(label, "red" if is_error else "yellow")
                 print(text.replace(f" {label} ", f" {styled} ", 1), file=out)
     if fmt == "json":
+        import json
+
         print(
             json.dumps(
                 {"files": files, "errors": errors, "warnings": warnings, "problems": records},
@@ -81,29 +85,46 @@ def run_check(
     return 1 if errors else 0
 
 
-def fast_main(argv: list[str]) -> int:
-    """``quizzer check ARGS`` without click; the same options and exit codes (2 for a
-    usage error)."""
-    import argparse
+#: The values of ``--format``.
+FORMATS = ("text", "github", "json")
 
-    parser = argparse.ArgumentParser(prog="quizzer check", add_help=False)
-    parser.add_argument("paths", nargs="+", type=Path)
-    parser.add_argument("--strict", action="store_true")
-    parser.add_argument("--format", dest="fmt", choices=["text", "github", "json"], default="text")
-    parser.add_argument("-q", "--quiet", action="store_true")
-    args = parser.parse_args(argv)  # exits 2 with a message on a usage error
-    for path in args.paths:
-        if not path.exists():
-            from quizzer.text import safe_text
 
-            print(
-                f"Usage: quizzer check [OPTIONS] PATHS...\nTry 'quizzer check --help' for "
-                f"help.\n\nError: Invalid value for 'PATHS...': Path "
-                f"'{safe_text(str(path))}' does not exist.",
-                file=sys.stderr,
-            )
-            return 2
+def _parse(argv: list[str]) -> tuple[list[Path], bool, str, bool] | None:
+    """The paths and options of ``quizzer check ARGS``, or None if they are anything but
+    plainly valid (click then reports the problem, with its usual message)."""
+    paths: list[Path] = []
+    strict = quiet = False
+    fmt: str | None = "text"
+    options = True
+    args = iter(argv)
+    for arg in args:
+        if options and arg == "--":
+            options = False
+        elif options and arg.startswith("-") and arg != "-":
+            if arg == "--strict":
+                strict = True
+            elif arg in ("-q", "--quiet"):
+                quiet = True
+            elif arg == "--format":
+                fmt = next(args, None)
+            elif arg.startswith("--format="):
+                fmt = arg.partition("=")[2]
+            else:
+                return None
+        else:
+            paths.append(Path(arg))
+    if not paths or fmt not in FORMATS or not all(path.exists() for path in paths):
+        return None
+    return paths, strict, fmt, quiet
+
+
+def fast_main(argv: list[str]) -> int | None:
+    """``quizzer check ARGS`` without click (which costs more to import than checking a
+    deck takes): the exit code, or None when the arguments need click's usage error."""
+    parsed = _parse(argv)
+    if parsed is None:
+        return None
     try:
-        return run_check(args.paths, args.strict, args.fmt, args.quiet)
+        return run_check(*parsed)
     except BrokenPipeError:
         return 0

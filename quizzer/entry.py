@@ -17,7 +17,9 @@ def main() -> None:
     if args[:1] == ["check"] and not {"-h", "--help"} & set(args[1:]):
         from quizzer.checkcmd import fast_main
 
-        sys.exit(fast_main(args[1:]))
+        code = fast_main(args[1:])
+        if code is not None:
+            sys.exit(code)
     from quizzer.cli import main as cli_main
 
     cli_main()

@@ -10,14 +10,19 @@ the groups of a cloze.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import unicodedata
-from typing import TYPE_CHECKING, Any
+
+try:  # what hashlib.blake2b is, without hashlib loading OpenSSL (2 ms of every `check`)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - Pythons without the builtin module
+    from hashlib import blake2b
 
 from quizzer.deck.cloze import groups, parse_cloze
 
+TYPE_CHECKING = False  # typing's costs a tenth of `quizzer check` to import
 if TYPE_CHECKING:
+    from typing import Any
+
     from quizzer.deck.model import DeckSpec, NoteSpec, StudyCard
 
 __all__ = ["content_hash", "expand", "hashed_key", "normalize_prompt", "similarity"]
@@ -49,7 +54,7 @@ def normalize_prompt(text: str) -> str:
 
 def hashed_key(card_type: str, prompt: str) -> str:
     """The key of an id-less note: ``#`` and 12 hex digits of its normalized prompt."""
-    digest = hashlib.blake2b(
+    digest = blake2b(
         f"{card_type}\x1f{normalize_prompt(prompt)}".encode(), digest_size=6
     ).hexdigest()
     return f"#{digest}"
@@ -57,8 +62,10 @@ def hashed_key(card_type: str, prompt: str) -> str:
 
 def content_hash(data: dict[str, Any]) -> str:
     """A stable hash of a card's displayed content."""
+    import json
+
     raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
+    return blake2b(raw.encode(), digest_size=10).hexdigest()
 
 
 def similarity(a: str, b: str) -> float:
