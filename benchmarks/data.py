@@ -1,8 +1,9 @@
 """Deterministic synthetic data for the benchmarks.
 
-* :func:`write_deck` — a YAML deck of N cards of mixed types.
-* :func:`build_collection` — a collection with N cards and about M reviews spread over
-  a year. Reviews are made by the same pure functions the study engine uses
+* :func:`write_deck` — a YAML deck of N notes of mixed types (4 cards for every 3
+  notes; :func:`notes_for_cards` turns a card count into notes).
+* :func:`build_collection` — a collection with N cards and M reviews spread over a
+  year. Reviews are made by the same pure functions the study engine uses
   (:func:`quizzer.study.scheduler.review`, the same fuzz seeds, the same ``state_before``
   snapshots and predicted retrievability) and written in bulk, much faster than one
   transaction per answer. Every card's state is exactly the replay of its log, as
@@ -17,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RATINGS", "START", "build_collection", "write_deck"]
+__all__ = ["RATINGS", "START", "build_collection", "notes_for_cards", "write_deck"]
 
 START = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 #: Again 15 %, Hard 10 %, Good 65 %, Easy 10 % (as the Anki peer answers).
@@ -25,7 +26,7 @@ RATINGS = [1] * 15 + [2] * 10 + [3] * 65 + [4] * 10
 
 
 def write_deck(path: Path, n: int, slug: str = "bench", seed: int = 7) -> Path:
-    """Write a deck of ``n`` cards (basic, reversed, choice, typed, cloze, order)."""
+    """Write a deck of ``n`` notes (basic, reversed, choice, typed, cloze, order)."""
     rng = random.Random(seed)
     lines = [f"deck: {slug}", f"title: Benchmark deck of {n} cards", "tags: [bench]",
              "cards:"]
@@ -55,10 +56,25 @@ def write_deck(path: Path, n: int, slug: str = "bench", seed: int = 7) -> Path:
     return path
 
 
+#: Cards made by a note of each kind, in :func:`write_deck`'s order (a reversed basic
+#: note and a two-blank cloze make two cards each).
+CARDS_PER_KIND = (1, 2, 1, 1, 2, 1)
+
+
+def notes_for_cards(cards: int) -> int:
+    """How many notes :func:`write_deck` needs to make at least ``cards`` cards."""
+    notes = made = 0
+    while made < cards:
+        made += CARDS_PER_KIND[notes % 6]
+        notes += 1
+    return max(1, notes)
+
+
 def build_collection(db: Path, folder: Path, cards: int, reviews: int,
                      days: int = 365) -> dict[str, Any]:
-    """A collection at ``db`` with about ``cards`` cards and ``reviews`` reviews over
-    ``days`` days before :data:`START` + ``days``. Returns what was built."""
+    """A collection at ``db`` with ``cards`` cards (one more if the last note makes two)
+    and ``reviews`` reviews over ``days`` days before :data:`START` + ``days``. Returns
+    what was built."""
     from sqlalchemy import insert, select, update
 
     from quizzer.collection import Collection
@@ -67,7 +83,7 @@ def build_collection(db: Path, folder: Path, cards: int, reviews: int,
     from quizzer.study.scheduler import MemoryState, retrievability, review
     from quizzer.study.views import card_seed
 
-    notes = max(1, round(cards / 1.5))  # reversed cards and cloze make ~1.5 cards a note
+    notes = notes_for_cards(cards)
     deck = write_deck(folder / "bench.yaml", notes)
     col = Collection.open(db)
     col.set_setting("timezone", "UTC")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,12 +36,21 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 def _result(name: str, ours: dict[str, float], ref: dict[str, float] | None, ref_name: str,
-            target: float | None, note: str = "", key: str = "median") -> dict[str, Any]:
+            target: float | None, note: str = "", key: str = "median", unit: str = "ms",
+            absolute: bool = False) -> dict[str, Any]:
+    """One row of the table. ``target`` is a ratio to the reference, or with ``absolute``
+    a bound on ours (in ``unit``)."""
     ratio = round(ours[key] / ref[key], 3) if ref and ref.get(key) else None
+    if absolute:
+        met = ours[key] <= target if target is not None and ours.get("n") else None
+    else:
+        met = (ratio <= target) if ratio is not None and target is not None else None
     return {"name": name, "ours": ours, "reference": ref, "reference_name": ref_name,
-            "ratio": ratio, "target": target,
-            "met": (ratio <= target) if ratio is not None and target is not None else None,
-            "note": note}
+            "ratio": ratio, "target": target, "target_absolute": absolute, "unit": unit,
+            "key": key, "met": met, "note": note}
+
+
+SKIPPED = {"median": 0.0, "p95": 0.0, "p99": 0.0, "n": 0}
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -73,22 +83,73 @@ def _time_command(argv: list[str], runs: int, env: dict[str, str] | None = None)
 
 def anki_python() -> str | None:
     """A Python with ``anki`` installed (``QUIZZER_ANKI_PYTHON``), or None."""
+    return _anki_setup()[0]
+
+
+def _anki_setup() -> tuple[str | None, str]:
+    """The Anki Python and the peer script, or None and why not."""
     candidate = os.environ.get("QUIZZER_ANKI_PYTHON")
-    if candidate and Path(candidate).exists() and ANKI_PEER.exists():
-        return candidate
-    return None
+    if not candidate:
+        return None, "no Anki reference: set QUIZZER_ANKI_PYTHON (see docs/performance.md)"
+    if not Path(candidate).exists():
+        return None, f"no Anki reference: QUIZZER_ANKI_PYTHON={candidate} does not exist"
+    if not ANKI_PEER.exists():
+        return None, f"no Anki reference: {ANKI_PEER} is missing"
+    return candidate, ""
 
 
-def _anki(n_notes: int, answers: int) -> dict[str, Any] | None:
-    python = anki_python()
+def _anki(n_notes: int, answers: int, runs: int = 1) -> tuple[list[dict[str, Any]], str]:
+    """``runs`` results of ``anki_peer.py N_NOTES M_ANSWERS`` (one fresh collection each),
+    or none and a note saying why."""
+    python, why = _anki_setup()
     if python is None:
-        return None
-    out = subprocess.run([python, str(ANKI_PEER), str(n_notes), str(answers)],
-                         capture_output=True, text=True, check=False, timeout=1800)
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    return None
+        return [], why
+    out = []
+    for _ in range(runs):
+        try:
+            done = subprocess.run([python, str(ANKI_PEER), str(n_notes), str(answers)],
+                                  capture_output=True, text=True, check=False, timeout=1800,
+                                  cwd=tempfile.gettempdir())
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return out, f"Anki peer failed: {exc}"
+        result = next((json.loads(line[7:]) for line in done.stdout.splitlines()
+                       if line.startswith("RESULT ")), None)
+        if result is None:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return out, f"Anki peer failed ({done.returncode}): {last[:120]}"
+        out.append(result)
+    return out, ""
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    """A summary of values that are already milliseconds."""
+    return summary([v / 1000 for v in values])
+
+
+def _built(scale: dict[str, Any], work: Path, name: str,
+           reviews_key: str = "reviews") -> dict[str, Any]:
+    """A copy at ``work/name.db`` of the scale's benchmark collection (``cards`` cards,
+    ``scale[reviews_key]`` reviews), built once per run and copied for each measure, so
+    each starts from the same rows."""
+    from benchmarks.data import build_collection
+    from quizzer.store.db import dispose_engines
+
+    cards, reviews = scale["cards"], scale[reviews_key]
+    key = f"{cards}-{reviews}-{scale['days']}"
+    master = work / f"built-{key}.db"
+    meta = work / f"built-{key}.json"
+    if not meta.exists():
+        folder = work / f"built-{key}"
+        folder.mkdir(exist_ok=True)
+        built = build_collection(master, folder, cards, reviews, days=scale["days"])
+        dispose_engines()  # the WAL folded into the file, which can now be copied
+        meta.write_text(json.dumps(built))
+    built = json.loads(meta.read_text())
+    db = work / f"{name}.db"
+    for suffix in ("", "-wal"):
+        if Path(f"{master}{suffix}").exists():
+            shutil.copyfile(f"{master}{suffix}", f"{db}{suffix}")
+    return built | {"db": str(db)}
 
 
 # -- measures -------------------------------------------------------------------------
@@ -102,17 +163,21 @@ def measure_check(scale: dict[str, Any], work: Path) -> dict[str, Any]:
 
 
 def measure_import(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
-    """Import of an N-card deck; re-import of the unchanged deck."""
+    """Import of an N-card deck against parsing it alone and against Anki adding N
+    notes; re-import of the unchanged deck against the first import."""
     import yaml
+    from sqlalchemy import func, select
 
-    from benchmarks.data import write_deck
+    from benchmarks.data import notes_for_cards, write_deck
     from quizzer.collection import Collection
     from quizzer.store.db import dispose_engines
+    from quizzer.store.models import cards_t
 
     n = scale["import_cards"]
-    deck = write_deck(work / "import.yaml", n)
+    deck = write_deck(work / "import.yaml", notes_for_cards(n))
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     firsts, again, parses = [], [], []
+    cards = 0
     for run in range(scale["import_runs"]):
         db = work / f"import-{run}.db"
         col = Collection.open(db)
@@ -127,50 +192,47 @@ def measure_import(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
         with open(deck, encoding="utf-8") as handle:
             yaml.load(handle, Loader=loader)
         parses.append(time.perf_counter() - start)
+        with col.store.read() as session:
+            cards = session.execute(select(func.count()).select_from(cards_t)).scalar_one()
         dispose_engines()
     out = [_result("import", summary(firsts), summary(parses), "yaml.load(CSafeLoader)",
-                   3.0, note=f"{n} cards"),
-           _result("reimport", summary(again), summary(firsts), "first import", 0.1)]
-    anki = _anki(n, 0) if scale.get("anki") else None
-    if anki and anki.get("add_notes_s"):
-        ref = {"median": anki["add_notes_s"] * 1000, "p95": anki["add_notes_s"] * 1000,
-               "p99": anki["add_notes_s"] * 1000, "n": 1}
-        out.append(_result("import_vs_anki", summary(firsts), ref, "Anki adding the notes",
-                           1.0, note=f"{n} notes"))
+                   3.0, note=f"{cards} cards"),
+           _result("reimport", summary(again), summary(firsts), "first import", 0.1,
+                   note=f"{cards} cards")]
+    anki, why = _anki(cards, 0, runs=scale["import_runs"])
+    ref = _ms([r["add_total_s"] * 1000 for r in anki]) if anki else None
+    out.append(_result("import_vs_anki", summary(firsts), ref,
+                       "Anki adding the notes (anki_peer.py)", 1.0,
+                       note=f"{cards} cards; Anki {cards} Basic notes" if ref else why))
     return out
 
 
 def measure_answer(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
-    """next card + answer through the API, on a collection with due reviews."""
-    from benchmarks.data import START, build_collection
+    """next card + answer through the API, on a collection with due reviews, against
+    the Anki backend doing the same on as many cards (anki_peer.py)."""
+    from benchmarks.data import START
     from quizzer.collection import Collection
-    from quizzer.study.types import Rating
+    from quizzer.store.db import dispose_engines
 
-    built = build_collection(work / "answer.db", work, scale["cards"], scale["reviews"],
-                             days=scale["days"])
+    built = _built(scale, work, "answer")
     col = Collection.open(built["db"])
     now = START.__class__.fromisoformat(built["end"])
-    session = col.study(now=now)
-    import random
-
-    rng = random.Random(42)
-    samples = []
-    for _ in range(scale["answers"]):
-        start = time.perf_counter()
-        card = session.next_card(now=now)
-        if card is None:
-            break
-        session.answer(card, response=None, rating=rng.choice([1, 2, 3, 3, 3, 4]),
-                       now=now) if card.input == "reveal" else session.answer(
-            card, response=None, rating=Rating.GOOD, now=now)
-        samples.append(time.perf_counter() - start)
-    ours = summary(samples) if samples else {"median": 0, "p95": 0, "p99": 0, "n": 0}
-    anki = _anki(scale["anki_notes"], scale["answers"]) if scale.get("anki") else None
+    samples = _timed_answers([col.study(now=now)], now, scale["answers"])[0]
+    dispose_engines()
+    ours = summary(samples) if samples else dict(SKIPPED)
+    anki, why = _anki(built["cards"], scale["answers"], runs=scale["anki_runs"])
     ref = None
-    if anki and anki.get("answer_ms_median"):
-        ref = {"median": anki["answer_ms_median"], "p95": anki.get("answer_ms_p95", 0),
-               "p99": anki.get("answer_ms_p99", 0), "n": scale["answers"]}
+    if anki:
+        ref = {"median": round(statistics.median(r["next_plus_answer_median_ms"]
+                                                 for r in anki), 3),
+               "p95": None,
+               "p99": round(statistics.median(r["next_plus_answer_p99_ms"] for r in anki), 3),
+               "n": sum(r["answered"] for r in anki), "runs": len(anki)}
     note = f"{built['cards']} cards, {built['reviews']} reviews"
+    if anki:
+        note += f"; Anki {anki[0]['cards_in_collection']} cards, {anki[0]['anki_version']}"
+    else:
+        note += f"; {why}"
     return [_result("answer", ours, ref, "Anki backend (anki_peer.py)", 1.0, note=note),
             _result("answer_p99", ours, ref, "Anki backend (anki_peer.py)", 1.0, note=note,
                     key="p99")]
@@ -180,12 +242,11 @@ def measure_stats(scale: dict[str, Any], work: Path) -> dict[str, Any]:
     """Full `stats --format json` against the same aggregates as raw sqlite3 queries."""
     import sqlite3
 
-    from benchmarks.data import START, build_collection
+    from benchmarks.data import START
     from quizzer.collection import Collection
 
-    db = work / "stats.db"
-    built = build_collection(db, work, scale["cards"], scale["stats_reviews"],
-                             days=scale["days"])
+    built = _built(scale, work, "stats", "stats_reviews")
+    db = built["db"]
     now = START.__class__.fromisoformat(built["end"])
     col = Collection.open(db)
     ours, ref = [], []
@@ -302,12 +363,12 @@ def measure_answer_pg(scale: dict[str, Any], work: Path) -> dict[str, Any]:
 
     from sqlalchemy.engine import make_url
 
-    from benchmarks.data import START, build_collection
+    from benchmarks.data import START
     from quizzer.collection import Collection
     from quizzer.store.db import dispose_engines, masked_url
 
     name, ref_name = "answer_pg", "the same on SQLite"
-    skipped = {"median": 0.0, "p95": 0.0, "p99": 0.0, "n": 0}
+    skipped = dict(SKIPPED)
     base = _pg_bench_url()
     if not base:
         return _result(name, skipped, None, ref_name, None,
@@ -328,8 +389,7 @@ def measure_answer_pg(scale: dict[str, Any], work: Path) -> dict[str, Any]:
     try:
         url = parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
             hide_password=False)
-        built = build_collection(work / "answer-pg.db", work, scale["cards"], scale["reviews"],
-                                 days=scale["days"])
+        built = _built(scale, work, "answer-pg")
         lite = Collection.open(built["db"])
         lite.copy_to(url)
         server = Collection.open(url)
@@ -346,3 +406,54 @@ def measure_answer_pg(scale: dict[str, Any], work: Path) -> dict[str, Any]:
 
 
 MEASURES["answer_pg"] = measure_answer_pg
+
+
+def _probe(kind: str, built: dict[str, Any], count: int, work: Path) -> dict[str, Any]:
+    """Run ``python -m benchmarks.tui_probe KIND DB NOW COUNT``; its RESULT."""
+    home = work / f"{kind}-home"
+    home.mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.tui_probe", kind, built["db"],
+                           built["end"], str(count)], env=_env(home), cwd=REPO,
+                          capture_output=True, text=True, check=False, timeout=1800)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"tui_probe {kind} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def measure_tui_answer(scale: dict[str, Any], work: Path) -> dict[str, Any]:
+    """TUI: rating key → next card painted (Pilot, headless), against a minimal Textual
+    app that swaps one Static's text on the same keys, in the same process
+    (:mod:`benchmarks.tui_probe`)."""
+    built = _built(scale, work, "tui")
+    result = _probe("answer", built, scale["tui_presses"], work)
+    ours = summary(result["ours"]) if result["ours"] else dict(SKIPPED)
+    note = (f"{built['cards']} cards, {built['reviews']} reviews; "
+            f"{result['verified']}/{len(result['ours'])} frames checked to show the new card")
+    return _result("tui_answer", ours, summary(result["reference"]),
+                   "minimal Textual app swapping one Static", 3.0, note=note)
+
+
+def measure_rss(scale: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Peak RSS of the TUI open on the benchmark collection (deck list, browse, stats,
+    a few answers), against ≤ 250 MB; the reference is Python with the app's libraries
+    imported (for scale, not a target)."""
+    built = _built(scale, work, "rss")
+    result = _probe("rss", built, scale["rss_answers"], work)
+    mb = round(result["maxrss_kb"] / 1024, 1)
+    floor = subprocess.run([sys.executable, "-m", "benchmarks.tui_probe", "floor"],
+                           env=_clean_env(), cwd=REPO, capture_output=True, text=True,
+                           check=False)
+    ref_kb = next((json.loads(line[7:])["maxrss_kb"] for line in floor.stdout.splitlines()
+                   if line.startswith("RESULT ")), 0)
+    ref_mb = round(ref_kb / 1024, 1)
+    steps = ", ".join(f"{k} {v / 1024:.0f}" for k, v in result["steps"].items())
+    return _result("rss", {"median": mb, "p95": mb, "p99": mb, "n": 1},
+                   {"median": ref_mb, "p95": ref_mb, "p99": ref_mb, "n": 1} if ref_mb else None,
+                   "Python importing textual.app, sqlmodel, fsrs, yaml", 250, unit="MB",
+                   absolute=True,
+                   note=f"{built['cards']} cards; peak MB after: {steps}")
+
+
+MEASURES["tui_answer"] = measure_tui_answer
+MEASURES["rss"] = measure_rss

@@ -27,3 +27,28 @@ def test_bulk_history_replays_exactly(tmp_path: Path) -> None:
     col = Collection.open(built["db"])
     report = doctor(col, repair=False)
     assert report.found == []
+
+
+def test_collection_has_the_requested_cards(tmp_path: Path) -> None:
+    built = build_collection(tmp_path / "c.db", tmp_path, cards=80, reviews=100, days=30)
+    assert built["cards"] in (80, 81)  # the last note may make two cards
+    assert built["reviews"] == 100
+
+
+def test_anki_reference_skips_with_a_note(monkeypatch) -> None:
+    from benchmarks.__main__ import table
+    from benchmarks.measures import SKIPPED, _anki, _result
+
+    monkeypatch.delenv("QUIZZER_ANKI_PYTHON", raising=False)
+    runs, why = _anki(10, 0)
+    assert runs == [] and "QUIZZER_ANKI_PYTHON" in why
+    monkeypatch.setenv("QUIZZER_ANKI_PYTHON", "/nonexistent/python")
+    assert "does not exist" in _anki(10, 0)[1]
+    rows = [_result("answer", {"median": 1.0, "p95": 1.0, "p99": 1.0, "n": 3}, None, "Anki",
+                    1.0, note=why),
+            _result("rss", {"median": 90.0, "p95": 90.0, "p99": 90.0, "n": 1}, None, "", 250,
+                    unit="MB", absolute=True),
+            _result("answer_pg", dict(SKIPPED), None, "SQLite", None, note="skipped")]
+    assert rows[1]["met"] is True and rows[0]["met"] is None
+    text = table(rows)
+    assert "≤250 MB" in text and "skipped" in text
