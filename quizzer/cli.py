@@ -487,54 +487,140 @@ def _fit_table(result: Any) -> None:
     Console(highlight=False).print(table)
 
 
+def _check_deck(col: Any, deck: str | None) -> None:
+    if deck is not None and deck not in {d.slug for d in col.decks()}:
+        _fail(f"no deck '{deck}'")
+
+
+def _fit_json(f: Any) -> Any:
+    if f is None:
+        return None
+    return {"parameters": list(f.parameters), "log_loss": f.log_loss, "rmse_bins": f.rmse_bins}
+
+
+def _retention_json(s: Any, parameters: str) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    def workload(w: Any) -> dict[str, Any]:
+        return {**asdict(w), "minutes_per_card": w.minutes_per_card}
+
+    return {
+        "suggested": s.suggested,
+        "current": s.current,
+        "parameters": parameters,
+        "at_bound": s.at_bound,
+        "at_suggested": workload(s.at_suggested),
+        "at_current": workload(s.at_current),
+        "simulator": asdict(s.inputs),
+        "seconds": round(s.seconds, 3),
+    }
+
+
+def _trade_off(s: Any) -> str:
+    """One line: what the suggestion costs and gains against the current retention."""
+    sug, cur = s.at_suggested, s.at_current
+    if s.suggested == s.current:
+        return (
+            f"Your desired retention, {s.current:.2f}, is already the suggestion: "
+            f"{sug.minutes_per_day:.1f} min a day, {sug.remembered:,.0f} cards remembered "
+            f"after {sug.days} days."
+        )
+
+    def change(new: float, old: float, less: str, more: str) -> str:
+        if not old:
+            return f"no {less}"
+        ratio = (new - old) / old
+        return f"{abs(ratio):.0%} {less if ratio < 0 else more}"
+
+    return (
+        f"{s.suggested:.2f} takes "
+        f"{change(sug.minutes_per_day, cur.minutes_per_day, 'less', 'more')} study time a "
+        f"day than {s.current:.2f}, for "
+        f"{change(sug.remembered, cur.remembered, 'fewer', 'more')} cards remembered after "
+        f"{sug.days} days."
+    )
+
+
+def _print_retention(s: Any, parameters: str) -> None:
+    from quizzer.optimize import RETENTION_RANGE
+
+    inputs = s.inputs
+    click.echo(
+        f"Suggested desired retention: {s.suggested:.2f} (now {s.current:.2f}), "
+        f"for the {parameters} parameters"
+    )
+    for w in (s.at_suggested, s.at_current)[: 1 if s.suggested == s.current else 2]:
+        reviews = f"{w.reviews_per_day:.{0 if w.reviews_per_day >= 10 else 1}f}"
+        click.echo(
+            f"  at {w.retention:.2f}: {w.minutes_per_day:.1f} min and {reviews} reviews a day, "
+            f"{w.remembered:,.0f} cards remembered after {w.days} days "
+            f"({w.minutes_per_card:.1f} min each)"
+        )
+    click.echo(_trade_off(s))
+    if s.at_bound:
+        low, high = RETENTION_RANGE
+        end, side = ("lowest", "below") if s.suggested <= low + 0.005 else ("highest", "above")
+        click.echo(
+            f"{s.suggested:.2f} is the {end} retention fsrs-rs tries (it searches "
+            f"{low:.2f}–{high:.2f}); the optimum may lie {side}."
+        )
+    measured = sum(map(sum, inputs.measured_costs))
+    click.echo(
+        f"Simulated: {inputs.deck_size:,} cards, {inputs.new_per_day} new and at most "
+        f"{inputs.reviews_per_day} reviews a day, for {inputs.days} days ({s.seconds:.1f} s)."
+    )
+    click.echo(
+        f"Answer times from your log ({inputs.timed_answers:,} timed answers) for {measured} of "
+        "12 kinds (state × rating), fsrs-rs's defaults for the rest."
+    )
+
+
 @cli.command()
 @click.option("--deck", help="Fit this deck's history (saved as the deck's parameters).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--yes", is_flag=True, help="Save better parameters without asking.")
+@click.option("--yes", is_flag=True, help="Save without asking.")
 @click.option(
-    "--reschedule", is_flag=True, help="Recompute every card's due date with the new parameters."
+    "--reschedule", is_flag=True, help="Recompute every card's due date with what was saved."
+)
+@click.option(
+    "--retention",
+    is_flag=True,
+    help="Also suggest a desired retention from fsrs-rs's workload simulation.",
 )
 @click.pass_context
 def optimize(
-    ctx: click.Context, deck: str | None, as_json: bool, yes: bool, reschedule: bool
+    ctx: click.Context,
+    deck: str | None,
+    as_json: bool,
+    yes: bool,
+    reschedule: bool,
+    retention: bool,
 ) -> None:
     """Fit FSRS parameters to your review history (fsrs-rs, the trainer Anki uses).
 
     Prints log loss and RMSE(bins) of the current and the fitted parameters on the same
-    data, and saves the fitted ones only if they fit better and you confirm.
+    data, and saves the fitted ones only if they fit better and you confirm. With
+    --retention, then suggests the desired retention that costs the least study time
+    per card remembered, for the parameters you keep, and offers to save it.
     """
-    from quizzer.optimize import MIN_ITEMS
-    from quizzer.optimize import optimize as run
+    from quizzer.errors import QuizzerError
+    from quizzer.optimize import MIN_ITEMS, SLOW_SIMULATION
 
     col = _open(ctx)
-    result = run(col.store, deck)
-    if as_json:
-
-        def fit(f: Any) -> Any:
-            return (
-                None
-                if f is None
-                else {
-                    "parameters": list(f.parameters),
-                    "log_loss": f.log_loss,
-                    "rmse_bins": f.rmse_bins,
-                }
-            )
-
-        click.echo(
-            json.dumps(
-                {
-                    "items": result.items,
-                    "reviews": result.reviews,
-                    "enough": result.enough,
-                    "current": fit(result.current),
-                    "fitted": fit(result.fitted),
-                    "better": result.better,
-                },
-                indent=2,
-            )
-        )
-    elif result.current is not None:
+    _check_deck(col, deck)
+    scope = f" for {deck}" if deck else ""
+    result = col.optimize(deck)
+    payload: dict[str, Any] = {
+        "items": result.items,
+        "reviews": result.reviews,
+        "enough": result.enough,
+        "current": _fit_json(result.current),
+        "fitted": _fit_json(result.fitted),
+        "better": result.better,
+    }
+    if as_json and not retention:
+        click.echo(json.dumps(payload, indent=2))
+    elif not as_json and result.current is not None:
         _fit_table(result)
     if not result.enough:
         click.echo(
@@ -543,21 +629,70 @@ def optimize(
             "Nothing was changed.",
             err=True,
         )
+        if retention:
+            click.echo(
+                "No desired retention suggested either: the simulation would run on "
+                "default parameters, not on yours.",
+                err=True,
+            )
+            if as_json:
+                click.echo(json.dumps({**payload, "retention": None}, indent=2))
         return
+    assert result.current is not None
+    parameters, which = result.current.parameters, "current"
+    saved = False
     if not result.better:
-        click.echo("The fitted parameters don't fit better; nothing was changed.", err=True)
-        return
-    assert result.fitted is not None
-    # the question goes to stderr, so that --json output stays parseable
-    if not yes and not click.confirm("Save the fitted parameters?", default=True, err=True):
-        return
-    col.set_setting("parameters", list(result.fitted.parameters), deck)
-    click.echo(
-        f"saved the fitted parameters{' for ' + deck if deck else ''}; scheduling uses "
-        "them from the next answer",
-        err=True,
-    )
-    if reschedule:
+        click.echo("The fitted parameters don't fit better; they were not saved.", err=True)
+    else:
+        assert result.fitted is not None
+        # the questions go to stderr, so that --json output stays parseable
+        if yes or click.confirm("Save the fitted parameters?", default=True, err=True):
+            col.set_setting("parameters", list(result.fitted.parameters), deck)
+            parameters, which, saved = result.fitted.parameters, "fitted", True
+            click.echo(
+                f"saved the fitted parameters{scope}; scheduling uses them from the next answer",
+                err=True,
+            )
+    if retention:
+
+        def starting(inputs: Any) -> None:
+            click.echo(
+                f"Simulating {inputs.days} days of study with fsrs-rs to find the retention "
+                "that costs the least time per card remembered…",
+                err=True,
+            )
+            if inputs.learnt > SLOW_SIMULATION:
+                click.echo(
+                    f"{inputs.learnt:,} new cards to simulate: this can take a minute or more "
+                    "(see docs/personal-scheduling.md).",
+                    err=True,
+                )
+
+        try:
+            suggestion = col.suggest_retention(deck, parameters, starting)
+        except QuizzerError as exc:
+            _fail(f"cannot suggest a desired retention: {exc}")
+        if as_json:
+            payload["retention"] = _retention_json(suggestion, which)
+            click.echo(json.dumps(payload, indent=2))
+        else:
+            _print_retention(suggestion, which)
+        if suggestion.suggested != suggestion.current and (
+            yes
+            or click.confirm(
+                f"Save desired_retention = {suggestion.suggested:.2f}{scope}?",
+                default=False,
+                err=True,
+            )
+        ):
+            col.set_setting("desired_retention", suggestion.suggested, deck)
+            saved = True
+            click.echo(
+                f"saved desired_retention = {suggestion.suggested:.2f}{scope}; new intervals "
+                "use it from the next answer",
+                err=True,
+            )
+    if reschedule and saved:
         from quizzer.maintenance import doctor as run_doctor
 
         report = run_doctor(col)
@@ -571,10 +706,9 @@ def optimize(
 def evaluate(ctx: click.Context, deck: str | None, as_json: bool) -> None:
     """How well the current parameters fit your history: log loss, RMSE(bins) and the
     calibration table."""
-    from quizzer.optimize import optimize as run
-
     col = _open(ctx)
-    result = run(col.store, deck, fit=False)
+    _check_deck(col, deck)
+    result = col.optimize(deck, fit=False)
     calibration = col.stats(deck)["calibration"]
     if as_json:
         click.echo(

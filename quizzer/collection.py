@@ -12,7 +12,7 @@ front end never holds a session.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from quizzer.store.db import Store, StoreError, resolve_url, sqlite_path
 
 if TYPE_CHECKING:
     from quizzer.browse import BrowseRow, ReviewInfo
+    from quizzer.optimize import OptimizeResult, RetentionSuggestion, SimulatorInputs
     from quizzer.study.repo import SettingSource
     from quizzer.study.session import StudySession
     from quizzer.study.types import DeckCounts, UndoResult
@@ -413,3 +414,24 @@ class Collection:
 
         flt = StatsFilter(deck, tag, since, until, days, forecast_days)
         return compute_stats(self.store, flt, _now(now))
+
+    # -- personal scheduling -------------------------------------------------------
+    def optimize(self, deck: str | None = None, fit: bool = True) -> OptimizeResult:
+        """The fit of the current FSRS parameters to the history (of ``deck``) and, with
+        ``fit``, of newly fitted ones; nothing is saved (see :mod:`quizzer.optimize`)."""
+        from quizzer.optimize import optimize
+
+        return optimize(self.store, deck, fit)
+
+    def suggest_retention(
+        self,
+        deck: str | None = None,
+        parameters: tuple[float, ...] | None = None,
+        starting: Callable[[SimulatorInputs], None] | None = None,
+    ) -> RetentionSuggestion:
+        """fsrs-rs's suggested desired retention for ``parameters`` (default: the current
+        ones), with the simulated workloads; nothing is saved (see
+        :func:`quizzer.optimize.suggest_retention`)."""
+        from quizzer.optimize import suggest_retention
+
+        return suggest_retention(self.store, deck, parameters, starting)

@@ -15,28 +15,49 @@ The same items grouped card by card give different figures (see
 
 fsrs-rs returns its default parameters, silently, when it has fewer than
 :data:`MIN_ITEMS` items; :func:`optimize` says so instead of pretending to have fitted.
+
+:func:`suggest_retention` asks fsrs-rs's workload simulation for the desired retention
+that costs the least study time per card remembered, with a simulator set up from the
+collection (see :func:`simulator_inputs`), and simulates the workload at that retention
+and at the current one so that the trade-off can be shown in figures.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
+from quizzer.errors import QuizzerError
 from quizzer.store.db import Store
 from quizzer.store.models import cards_t, decks_t, reviews_t
 
+if TYPE_CHECKING:
+    from quizzer.study.settings import StudySettings
+
 __all__ = [
     "MIN_ITEMS",
+    "RETENTION_RANGE",
+    "SIMULATED_DAYS",
+    "SLOW_SIMULATION",
     "Fit",
     "OptimizeResult",
+    "RetentionError",
+    "RetentionSuggestion",
+    "SimulatorInputs",
+    "Workload",
     "build_items",
+    "current_parameters",
     "evaluate",
     "item_reviews",
     "optimize",
+    "simulator_inputs",
+    "suggest_retention",
 ]
 
 #: fsrs-rs fits nothing below this many items (it returns its defaults); found by
@@ -137,15 +158,27 @@ def evaluate(parameters: tuple[float, ...], items: list[Any]) -> Fit:
     return Fit(tuple(parameters), float(result.log_loss), float(result.rmse_bins))
 
 
+def _settings(store: Store, deck: str | None) -> StudySettings:
+    from quizzer.study import repo
+
+    with store.read() as session:
+        return repo.deck_settings(session, deck)
+
+
+def current_parameters(settings: StudySettings) -> tuple[float, ...]:
+    """The parameters scheduling uses: the setting, or fsrs-rs's (FSRS-6) defaults."""
+    from fsrs_rs_python import DEFAULT_PARAMETERS
+
+    return tuple(settings.parameters) or tuple(float(p) for p in DEFAULT_PARAMETERS)
+
+
 def optimize(store: Store, deck: str | None = None, fit: bool = True) -> OptimizeResult:
     """Evaluate the current parameters and (with ``fit``) fit new ones."""
     from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS
 
-    from quizzer.study import repo
     from quizzer.study.days import local_zone
 
-    with store.read() as session:
-        settings = repo.deck_settings(session, deck)
+    settings = _settings(store, deck)
     zone = local_zone(settings.timezone)
     hour = settings.day_start_hour
 
@@ -155,7 +188,7 @@ def optimize(store: Store, deck: str | None = None, fit: bool = True) -> Optimiz
     items, reviews = build_items(_histories(store, deck), day_of)
     if not items:
         return OptimizeResult(0, reviews, None, None, False)
-    current_params = tuple(settings.parameters) or tuple(DEFAULT_PARAMETERS)
+    current_params = current_parameters(settings)
     current = evaluate(current_params, items)
     if not fit or len(items) < MIN_ITEMS:
         return OptimizeResult(len(items), reviews, current, None, len(items) >= MIN_ITEMS)
@@ -163,3 +196,269 @@ def optimize(store: Store, deck: str | None = None, fit: bool = True) -> Optimiz
     if all(abs(a - b) < 1e-6 for a, b in zip(fitted_params, DEFAULT_PARAMETERS, strict=False)):
         return OptimizeResult(len(items), reviews, current, None, False)
     return OptimizeResult(len(items), reviews, current, evaluate(fitted_params, items), True)
+
+
+# -- desired retention -------------------------------------------------------------------
+#: fsrs-rs searches for the optimal retention in this range only (its ``R_MIN``/``R_MAX``).
+RETENTION_RANGE = (0.70, 0.95)
+#: The simulated span, in days: fsrs-rs's default, and Anki's.
+SIMULATED_DAYS = 365
+#: A mean answer time from the log replaces fsrs-rs's default cost only when at least
+#: this many timed answers back it.
+MIN_TIMED = 10
+#: Longer answers are left out of the costs (someone walked away); fsrs-rs's cut-off.
+MAX_DURATION_MS = 20 * 60 * 1000
+#: Above this many new cards learnt in the simulated span, the search takes more than a
+#: few seconds (2.6 s for 7,300 — 20 a day — on 2 cores; 13 s for 10,000 at 50 a day;
+#: 130 s for 30,000 at 100 a day).
+SLOW_SIMULATION = 8_000
+#: Simulations averaged for each workload shown (seeds 0–3).
+WORKLOAD_RUNS = 4
+#: fsrs-rs's smoothing: ``n`` answers of one kind weigh ``n / (n + 50)`` against its
+#: defaults (Anki's users' averages) in the rating probabilities.
+_PRIOR_WEIGHT = 50
+# Our prior_state (0 new, 1 learning, 2 review, 3 relearning) → the simulator's cost row
+# (0 learning, 1 review, 2 relearning).
+_COST_ROW = {0: 0, 1: 0, 2: 1, 3: 2}
+
+
+class RetentionError(QuizzerError):
+    """The simulation can't suggest a retention (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorInputs:
+    """What the workload simulation is told about the learner, and where it came from.
+
+    Attributes:
+        deck_size: Cards to learn: the deck's (or collection's) cards not retired.
+        days: The simulated span.
+        new_per_day: The ``new_per_day`` setting.
+        reviews_per_day: The ``reviews_per_day`` setting.
+        maximum_interval: The ``maximum_interval`` setting.
+        learning_steps: How many learning steps (the ``learning_steps`` setting).
+        relearning_steps: How many relearning steps (``relearning_steps``).
+        state_rating_costs: Seconds per answer, by state (learning, review, relearning)
+            and rating: the mean from the log where :data:`MIN_TIMED` timed answers back
+            it, fsrs-rs's default elsewhere.
+        measured_costs: Which of ``state_rating_costs`` come from the log.
+        first_rating_prob: Probabilities of Again/Hard/Good/Easy for a new card's first
+            answer, from the log, smoothed towards fsrs-rs's defaults.
+        review_rating_prob: Probabilities of Hard/Good/Easy for a recalled review card.
+        timed_answers: Scheduled answers with a usable duration.
+    """
+
+    deck_size: int
+    days: int
+    new_per_day: int
+    reviews_per_day: int
+    maximum_interval: int
+    learning_steps: int
+    relearning_steps: int
+    state_rating_costs: tuple[tuple[float, ...], ...]
+    measured_costs: tuple[tuple[bool, ...], ...]
+    first_rating_prob: tuple[float, ...]
+    review_rating_prob: tuple[float, ...]
+    timed_answers: int
+
+    @property
+    def learnt(self) -> int:
+        """New cards the simulation learns: what its run time grows with."""
+        return min(self.deck_size, self.new_per_day * self.days)
+
+    def config(self) -> Any:
+        """An fsrs-rs ``SimulatorConfig`` (no daily time limit: quizzer has none)."""
+        from fsrs_rs_python import default_simulator_config
+
+        config = default_simulator_config()
+        config.deck_size = self.deck_size
+        config.learn_span = self.days
+        config.max_cost_perday = 86_400.0
+        config.max_ivl = float(self.maximum_interval)
+        config.learn_limit = self.new_per_day
+        config.review_limit = self.reviews_per_day
+        config.new_cards_ignore_review_limit = True  # the two limits are separate here
+        config.learning_step_count = self.learning_steps
+        config.relearning_step_count = self.relearning_steps
+        config.state_rating_costs = [list(row) for row in self.state_rating_costs]
+        config.first_rating_prob = list(self.first_rating_prob)
+        config.review_rating_prob = list(self.review_rating_prob)
+        return config
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """The simulated study at one desired retention, averaged over :data:`WORKLOAD_RUNS`
+    runs."""
+
+    retention: float
+    minutes_per_day: float
+    reviews_per_day: float
+    remembered: float
+    days: int
+
+    @property
+    def minutes_per_card(self) -> float:
+        """Study minutes per card remembered at the end: what the suggestion minimizes."""
+        return self.minutes_per_day * self.days / self.remembered if self.remembered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSuggestion:
+    """fsrs-rs's suggested desired retention, and the workloads at it and the current one."""
+
+    suggested: float
+    current: float
+    at_suggested: Workload
+    at_current: Workload
+    inputs: SimulatorInputs
+    seconds: float
+
+    @property
+    def at_bound(self) -> bool:
+        """Whether the suggestion is an end of :data:`RETENTION_RANGE`, where fsrs-rs
+        stops searching (the least time per card may lie beyond it)."""
+        low, high = RETENTION_RANGE
+        return self.suggested <= low + 0.005 or self.suggested >= high - 0.005
+
+
+def _smoothed(counts: list[int], default: list[float]) -> tuple[float, ...]:
+    total = sum(counts)
+    if not total:
+        return tuple(float(p) for p in default)
+    weight = total / (total + _PRIOR_WEIGHT)
+    return tuple(
+        weight * c / total + (1 - weight) * d for c, d in zip(counts, default, strict=True)
+    )
+
+
+def simulator_inputs(store: Store, deck: str | None = None) -> SimulatorInputs:
+    """The simulator's inputs from the collection (or ``deck``): its size, the daily
+    limits and steps from the settings, answer times and rating habits from the log.
+
+    The learning-step transitions (how often Again is followed by Good, …) stay
+    fsrs-rs's defaults.
+    """
+    from fsrs_rs_python import default_simulator_config
+
+    settings = _settings(store, deck)
+    r = reviews_t.c
+    timed = and_(r.duration_ms > 0, r.duration_ms < MAX_DURATION_MS)
+    answers = (
+        select(
+            r.prior_state,
+            r.rating,
+            func.count(),
+            func.count().filter(timed),
+            func.sum(case((timed, r.duration_ms), else_=0)),
+        )
+        .join(cards_t, cards_t.c.id == r.card_id)
+        .where(r.mode == "scheduled")
+        .group_by(r.prior_state, r.rating)
+    )
+    size = select(func.count()).select_from(cards_t).where(cards_t.c.retired_at.is_(None))
+    if deck is not None:
+        answers = answers.join(decks_t, decks_t.c.id == cards_t.c.deck_id).where(
+            decks_t.c.slug == deck
+        )
+        size = size.join(decks_t, decks_t.c.id == cards_t.c.deck_id).where(decks_t.c.slug == deck)
+    with store.read() as session:
+        rows = session.execute(answers).all()
+        deck_size = int(session.execute(size).scalar() or 0)
+
+    default = default_simulator_config()
+    durations = [[0.0] * 4 for _ in range(3)]
+    counted = [[0] * 4 for _ in range(3)]
+    first = [0] * 4
+    recalled = [0] * 3
+    for prior_state, rating, count, timed_count, total_ms in rows:
+        if not 1 <= rating <= 4 or prior_state not in _COST_ROW:
+            continue
+        row = _COST_ROW[prior_state]
+        durations[row][rating - 1] += float(total_ms or 0)
+        counted[row][rating - 1] += int(timed_count)
+        if prior_state == 0:
+            first[rating - 1] += int(count)
+        elif prior_state == 2 and rating > 1:
+            recalled[rating - 2] += int(count)
+    measured = [[n >= MIN_TIMED for n in row] for row in counted]
+    costs = [
+        [
+            durations[i][j] / counted[i][j] / 1000 if measured[i][j] else float(default_cost)
+            for j, default_cost in enumerate(default.state_rating_costs[i])
+        ]
+        for i in range(3)
+    ]
+    return SimulatorInputs(
+        deck_size=deck_size,
+        days=SIMULATED_DAYS,
+        new_per_day=settings.new_per_day,
+        reviews_per_day=settings.reviews_per_day,
+        maximum_interval=settings.maximum_interval,
+        learning_steps=len(settings.learning_steps),
+        relearning_steps=len(settings.relearning_steps),
+        state_rating_costs=tuple(tuple(row) for row in costs),
+        measured_costs=tuple(tuple(row) for row in measured),
+        first_rating_prob=_smoothed(first, default.first_rating_prob),
+        review_rating_prob=_smoothed(recalled, default.review_rating_prob),
+        timed_answers=sum(map(sum, counted)),
+    )
+
+
+def _workload(parameters: list[float], retention: float, config: Any, days: int) -> Workload:
+    from fsrs_rs_python import simulate
+
+    minutes = reviews = remembered = 0.0
+    for seed in range(WORKLOAD_RUNS):
+        run = simulate(parameters, retention, config, seed)
+        minutes += sum(run.cost_per_day) / 60 / days
+        reviews += sum(run.review_cnt_per_day) / days
+        remembered += run.memorized_cnt_per_day[-1]
+    n = WORKLOAD_RUNS
+    return Workload(retention, minutes / n, reviews / n, remembered / n, days)
+
+
+def suggest_retention(
+    store: Store,
+    deck: str | None = None,
+    parameters: tuple[float, ...] | None = None,
+    starting: Callable[[SimulatorInputs], None] | None = None,
+) -> RetentionSuggestion:
+    """fsrs-rs's optimal retention (the least study time per card remembered after
+    :data:`SIMULATED_DAYS` days) for ``parameters`` (default: the current ones), and the
+    simulated workloads at it and at the current ``desired_retention``.
+
+    It does not check that the history is long enough to mean anything: callers refuse
+    first when :func:`optimize` says there is too little (see ``enough``). ``starting``
+    is called with the simulator's inputs just before the search, which takes a few
+    seconds or, with many new cards, minutes (see :data:`SLOW_SIMULATION`).
+
+    Raises:
+        RetentionError: When the collection can't be simulated (no cards, no new cards
+            a day) or fsrs-rs finds no optimum.
+    """
+    from fsrs_rs_python import optimal_retention
+
+    settings = _settings(store, deck)
+    params = list(parameters or current_parameters(settings))
+    inputs = simulator_inputs(store, deck)
+    if inputs.deck_size == 0:
+        raise RetentionError("there are no cards to simulate")
+    if inputs.new_per_day == 0:
+        raise RetentionError("new_per_day is 0: the simulation needs new cards to learn")
+    if starting is not None:
+        starting(inputs)
+    config = inputs.config()
+    started = time.perf_counter()
+    try:
+        found = float(optimal_retention(config, params))
+    except (ValueError, RuntimeError) as exc:  # InvalidParameters, OptimalNotFound
+        raise RetentionError(f"fsrs-rs found no optimal retention ({exc})") from exc
+    suggested = round(min(max(found, RETENTION_RANGE[0]), RETENTION_RANGE[1]), 2)
+    current = round(settings.desired_retention, 2)
+    at_suggested = _workload(params, suggested, config, inputs.days)
+    at_current = (
+        at_suggested if current == suggested else _workload(params, current, config, inputs.days)
+    )
+    seconds = time.perf_counter() - started
+    return RetentionSuggestion(suggested, current, at_suggested, at_current, inputs, seconds)

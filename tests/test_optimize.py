@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,29 @@ from helpers import run_env
 from quizzer.optimize import build_items, item_reviews
 
 REAL_LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "review_logs_josh.csv"
+
+
+def write_history(path: Path, cards: int = 60, seed: int = 8) -> Path:
+    """A small, fixed review history in the FSRS optimizer layout: ``cards`` cards, each
+    answered 8 times in 2025 by a made-up learner whose memory doubles its stability
+    on each recall (enough items for fsrs-rs to fit, and a fit that beats the defaults).
+    """
+    rng = random.Random(seed)
+    rows = ["card_id,review_time,review_rating,review_duration"]
+    start = datetime(2025, 1, 1, 9, tzinfo=UTC)
+    for card in range(1, cards + 1):
+        when = start + timedelta(days=rng.randrange(60), minutes=rng.randrange(600))
+        stability, elapsed = rng.uniform(0.5, 4.0), 0.0
+        for _ in range(8):
+            recall = (1 + elapsed / (9 * stability)) ** -1 if elapsed else 0.6
+            good = rng.random() < recall
+            rating = (2 if rng.random() < 0.1 else 3) if good else 1
+            rows.append(f"{card},{when.isoformat()},{rating},{rng.randint(4000, 20000)}")
+            stability = stability * rng.uniform(1.8, 3.0) if good else stability * 0.4
+            elapsed = max(1, round(stability * rng.uniform(0.5, 1.5)))
+            when += timedelta(days=elapsed, minutes=rng.randrange(-90, 90))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -141,3 +165,87 @@ def test_optimize_on_the_real_josh_log(tmp_path: Path) -> None:
     done = quizzer(tmp_path, "evaluate", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["log_loss"] == pytest.approx(fitted["log_loss"], abs=1e-6)
+
+
+def test_suggest_retention_on_a_small_history(tmp_path: Path) -> None:
+    """--retention: fits first, then suggests a retention for the parameters kept, prints
+    the workload at it and at the current one, and --yes saves both."""
+    log = write_history(tmp_path / "history.csv")
+    done = quizzer(tmp_path, "import-reviews", str(log))
+    assert done.returncode == 0, done.stderr
+    done = quizzer(tmp_path, "optimize", "--retention", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    out = done.stdout
+    assert "Suggested desired retention: " in out and "for the fitted parameters" in out
+    suggested = float(out.split("Suggested desired retention: ")[1][:4])
+    assert 0.7 <= suggested <= 0.97
+    assert f"  at {suggested:.2f}: " in out and "  at 0.90: " in out  # both workloads
+    trade_off = next(line for line in out.splitlines() if line.startswith(f"{suggested:.2f} "))
+    assert "study time a day than 0.90" in trade_off and "cards remembered" in trade_off
+    assert "Simulated: 60 cards, 20 new and at most 200 reviews a day, for 365 days" in out
+    assert f"saved desired_retention = {suggested:.2f}" in done.stderr
+    done = quizzer(tmp_path, "config", "--json")
+    assert done.returncode == 0, done.stderr
+    settings = json.loads(done.stdout)
+    assert settings["desired_retention"]["value"] == pytest.approx(suggested)
+    assert settings["desired_retention"]["source"] == "collection"
+    assert settings["parameters"]["source"] == "collection"  # fitted, then saved first
+
+
+def test_suggest_retention_json(tmp_path: Path) -> None:
+    """--json holds the suggestion, both workloads and the simulator's inputs; without
+    --yes and without an answer nothing is saved."""
+    log = write_history(tmp_path / "history.csv")
+    assert quizzer(tmp_path, "import-reviews", str(log)).returncode == 0
+    done = quizzer(tmp_path, "config", "set", "desired_retention", "0.95")
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "quizzer", "optimize", "--retention", "--json"],
+        capture_output=True,
+        text=True,
+        env=run_env(tmp_path),
+        input="n\nn\n",  # keep the current parameters, and don't save the retention
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    retention = result["retention"]
+    assert retention["parameters"] == "current"
+    assert retention["current"] == 0.95
+    assert 0.7 <= retention["suggested"] <= 0.97
+    for key in ("at_suggested", "at_current"):
+        workload = retention[key]
+        assert workload["minutes_per_day"] > 0 and workload["remembered"] > 0
+    assert retention["at_current"]["retention"] == 0.95
+    simulator = retention["simulator"]
+    assert simulator["deck_size"] == 60 and simulator["days"] == 365
+    assert simulator["timed_answers"] == 480
+    assert simulator["measured_costs"][1][2]  # review → Good: timed in the log
+    assert sum(simulator["first_rating_prob"]) == pytest.approx(1)
+    done = quizzer(tmp_path, "config", "--json")
+    settings = json.loads(done.stdout)
+    assert settings["desired_retention"]["value"] == 0.95
+    assert settings["parameters"]["source"] == "default"
+
+
+def test_suggest_retention_refuses_with_too_little_history(tmp_path: Path) -> None:
+    log = write_history(tmp_path / "history.csv", cards=3)
+    assert quizzer(tmp_path, "import-reviews", str(log)).returncode == 0
+    done = quizzer(tmp_path, "optimize", "--retention", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "Too little history to fit" in done.stderr
+    assert "No desired retention suggested either" in done.stderr
+    assert "Suggested" not in done.stdout
+    done = quizzer(tmp_path, "optimize", "--retention", "--json", "--yes")
+    assert json.loads(done.stdout)["retention"] is None
+    done = quizzer(tmp_path, "config", "--json")
+    settings = json.loads(done.stdout)
+    assert settings["desired_retention"]["source"] == "default"
+
+
+def test_optimize_names_an_unknown_deck(tmp_path: Path) -> None:
+    for command in ("optimize", "evaluate"):
+        done = quizzer(tmp_path, command, "--deck", "nope")
+        assert done.returncode == 1
+        assert done.stderr.strip() == "error: no deck 'nope'"
