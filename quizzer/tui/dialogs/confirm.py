@@ -21,6 +21,9 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
+    #: The button focused on opening (Enter presses it): Cancel, as the action is destructive.
+    FOCUS = "#no"
+
     def __init__(self, question: str, detail: str = "", yes: str = "Yes"):
         super().__init__()
         self.question = question
@@ -37,7 +40,7 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button("Cancel", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one(self.FOCUS, Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

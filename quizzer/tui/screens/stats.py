@@ -2,6 +2,10 @@
 
 Statistics are computed in a worker; the screen shows "Computing…" until they arrive
 and never freezes. ``d`` switches deck, ``x`` exports JSON, CSV and Markdown files.
+
+The "Parameters" line shows how the FSRS parameters in use fit the history (evaluated
+by fsrs-rs in its own worker). ``o`` fits new ones to the shown deck's history (or the
+collection's) in a worker, then asks in :class:`OptimizeDialog` whether to save them.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
+    from quizzer.optimize import OptimizeResult
     from quizzer.tui.app import QuizzerApp
 
 __all__ = ["StatsScreen", "heatmap"]
@@ -60,7 +66,31 @@ def _ticks(plt: Any, labels: list[str], count: int = 6) -> None:
     plt.xticks(positions, [labels[p] for p in positions])
 
 
-def _summary(stats: dict[str, Any]) -> Table:
+#: How the ``parameters`` setting's source is named on screen.
+_SOURCES = {
+    "default": "FSRS-6 defaults",
+    "collection": "the collection's",
+    "config.toml": "config.toml's",
+}
+
+
+def _fit_line(fit: tuple[OptimizeResult, str] | None) -> Text:
+    """The "Parameters" line: whose parameters are in use, and how they fit."""
+    if fit is None:
+        return Text("evaluating…", style="dim")
+    result, source = fit
+    line = Text(_SOURCES.get(source, "this deck's own"))
+    if result.current is None:
+        line.append(" · no history to evaluate yet", style="dim")
+        return line
+    line.append(
+        f" · log loss {result.current.log_loss:.4f} · RMSE(bins) "
+        f"{result.current.rmse_bins:.4f} · {result.items:,} items"
+    )
+    return line
+
+
+def _summary(stats: dict[str, Any], fit: tuple[OptimizeResult, str] | None = None) -> Table:
     c, r, act, cal = stats["cards"], stats["retention"], stats["activity"], stats["calibration"]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -94,6 +124,7 @@ def _summary(stats: dict[str, Any]) -> Table:
         f" · RMSE(bins) {cal['rmse_bins'] if cal['rmse_bins'] is not None else '—'}"
         f" · {cal['reviews']} reviews",
     )
+    grid.add_row("Parameters", _fit_line(fit))
     return grid
 
 
@@ -123,18 +154,24 @@ def _tables(stats: dict[str, Any]) -> Group:
 
 
 class StatsScreen(Screen[None]):
-    """Statistics of all decks or one; d cycles decks, x exports."""
+    """Statistics of all decks or one; d cycles decks, x exports, o optimizes."""
 
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="stats.back"),
         Binding("d", "next_deck", "Switch deck", id="stats.deck"),
         Binding("x", "export", "Export files", id="stats.export"),
+        Binding("o", "optimize", "Optimize", id="stats.optimize"),
     ]
 
     def __init__(self, deck: str | None = None):
         super().__init__()
         self.deck = deck
         self.stats: dict[str, Any] | None = None
+        #: The fit of the parameters in use, and the setting's source, for ``fit_deck``.
+        self.fit: tuple[OptimizeResult, str] | None = None
+        self.fit_deck: str | None = None
+        #: A fit or a save is running (the app clears it if the worker fails).
+        self.busy = False
 
     @property
     def qapp(self) -> QuizzerApp:
@@ -158,6 +195,7 @@ class StatsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        self.load_fit(self.deck)
 
     def _title(self) -> Text:
         title = Text("Statistics · ", style="bold")
@@ -170,13 +208,30 @@ class StatsScreen(Screen[None]):
         stats = self.qapp.col.stats(self.deck, days=90, now=self.qapp.now())
         self.app.call_from_thread(self.show, stats)
 
+    def _current_fit(self) -> tuple[OptimizeResult, str] | None:
+        return self.fit if self.fit is not None and self.fit_deck == self.deck else None
+
+    @work(thread=True, exclusive=True, group="stats-fit", exit_on_error=False)
+    def load_fit(self, deck: str | None) -> None:
+        """Evaluate the parameters in use on ``deck``'s history, off the UI thread."""
+        show = if_current(self.show_fit)
+        col = self.qapp.col
+        source = next(s.source for s in col.settings(deck) if s.name == "parameters")
+        self.app.call_from_thread(show, deck, (col.optimize(deck, fit=False), source))
+
+    def show_fit(self, deck: str | None, fit: tuple[OptimizeResult, str]) -> None:
+        """Show the fit of ``deck``'s parameters (when that deck is still on screen)."""
+        self.fit, self.fit_deck = fit, deck
+        if self.stats is not None and deck == self.deck:
+            self.query_one("#stats-summary", Static).update(_summary(self.stats, fit))
+
     def show(self, stats: dict[str, Any]) -> None:
         """Draw everything from ``stats``."""
         from textual_plotext import PlotextPlot
 
         self.stats = stats
         self.query_one("#stats-title", Static).update(self._title())
-        self.query_one("#stats-summary", Static).update(_summary(stats))
+        self.query_one("#stats-summary", Static).update(_summary(stats, self._current_fit()))
         days = stats["activity"]["days"][-30:]
         # Numeric x positions with date tick labels: plotext would parse "11-05" as a date.
         reviews = self.query_one("#chart-reviews", PlotextPlot).plt
@@ -229,6 +284,80 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-title", Static).update(self._title())
         self.query_one("#stats-summary", Static).update("Computing…")
         self.load()
+        self.load_fit(self.deck)
+
+    def _scope(self, deck: str | None) -> str:
+        return "the whole collection" if deck is None else f"deck {deck}"
+
+    def action_optimize(self) -> None:
+        """Fit parameters to the shown deck's history (or the collection's), then ask."""
+        if self.busy:
+            self.notify("Already fitting; one moment.", markup=False)
+            return
+        self.busy = True
+        self.notify(f"Fitting FSRS parameters to {self._scope(self.deck)}…", markup=False)
+        self.run_optimize(self.deck)
+
+    @work(thread=True, exclusive=True, group="stats-optimize", exit_on_error=False)
+    def run_optimize(self, deck: str | None) -> None:
+        """Evaluate and fit off the UI thread (no dialog if the screen has gone since)."""
+        offer = if_current(self.offer)
+        self.app.call_from_thread(offer, deck, self.qapp.col.optimize(deck))
+
+    def offer(self, deck: str | None, result: OptimizeResult) -> None:
+        """Ask to save better parameters; say plainly why not otherwise."""
+        from quizzer.optimize import MIN_ITEMS
+        from quizzer.tui.dialogs.optimize import OptimizeDialog
+
+        scope = self._scope(deck)
+        if not result.enough:
+            self.busy = False
+            self.notify(
+                f"Too little history to fit {scope}: {result.items} item(s), and fsrs-rs "
+                f"needs {MIN_ITEMS} (reviews on a later day than the card's previous one). "
+                "Nothing was changed.",
+                markup=False,
+                severity="warning",
+                timeout=10,
+            )
+            return
+        if not result.better or result.fitted is None:
+            self.busy = False
+            current = f" ({result.current.log_loss:.4f})" if result.current else ""
+            self.notify(
+                f"The fitted parameters don't fit {scope}'s history better than the current "
+                f"ones{current}. Nothing was changed.",
+                markup=False,
+                timeout=10,
+            )
+            return
+        parameters = result.fitted.parameters
+
+        def answered(save: bool | None) -> None:
+            if save:
+                self.save_parameters(deck, parameters)
+            else:
+                self.busy = False
+                self.notify("The fitted parameters were not saved.", markup=False)
+
+        self.app.push_screen(OptimizeDialog(result, deck), answered)
+
+    @work(thread=True, exclusive=True, group="stats-optimize", exit_on_error=False)
+    def save_parameters(self, deck: str | None, parameters: tuple[float, ...]) -> None:
+        """Save the fitted parameters for ``deck`` (or the collection), off the UI thread."""
+        saved = if_current(self.saved)
+        self.qapp.col.set_setting("parameters", list(parameters), deck)
+        self.app.call_from_thread(saved, deck)
+
+    def saved(self, deck: str | None) -> None:
+        """Say what was saved, and show the new fit."""
+        self.busy = False
+        whose = "the collection's" if deck is None else f"deck {deck}'s"
+        self.notify(
+            f"Saved as {whose} parameters; scheduling uses them from the next answer.",
+            markup=False,
+        )
+        self.load_fit(self.deck)
 
     def action_export(self) -> None:
         """Write JSON, Markdown and CSV files and show where."""
