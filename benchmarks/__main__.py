@@ -30,7 +30,7 @@ SCALES = {
     "small": {"runs": 3, "import_cards": 500, "import_runs": 2, "cards": 600,
               "reviews": 3000, "stats_reviews": 5000, "days": 120, "answers": 50,
               "anki_runs": 1, "tui_presses": 6, "rss_answers": 3},
-    "full": {"runs": 7, "import_cards": 10_000, "import_runs": 3, "cards": 100_000,
+    "full": {"runs": 7, "import_cards": 10_000, "import_runs": 5, "cards": 100_000,
              "reviews": 200_000, "stats_reviews": 1_000_000, "days": 365, "answers": 500,
              "anki_runs": 3, "tui_presses": 40, "rss_answers": 20},
 }
