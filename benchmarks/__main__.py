@@ -58,6 +58,24 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """A results file as the Markdown table of docs/performance.md."""
+    lines = ["| measure | stat | ours | reference | ratio | target | met |",
+             "|---|---|--:|--:|--:|--:|:-:|"]
+    for r in report["results"]:
+        key, unit = r.get("key", "median"), r.get("unit", "ms")
+        stat = "peak" if unit == "MB" else key
+        ours = f"{r['ours'][key]:,.2f} {unit}" if r["ours"].get("n") else "skipped"
+        ref = (f"{r['reference'][key]:,.2f} {unit} ({r['reference_name']})"
+               if r["reference"] else r["reference_name"])
+        ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "—"
+        target = ("—" if r["target"] is None else f"≤ {r['target']} {unit}"
+                  if r.get("target_absolute") else f"≤ {r['target']}×")
+        met = {True: "yes", False: "**no**", None: "—"}[r["met"]]
+        lines.append(f"| {r['name']} | {stat} | {ours} | {ref} | {ratio} | {target} | {met} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
@@ -67,7 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merge", action="store_true",
                         help="keep the other measures' rows already in --output (to re-run "
                              "some with --only)")
+    parser.add_argument("--markdown", type=Path, metavar="FILE",
+                        help="print the results in FILE as a Markdown table and exit")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     scale = SCALES[args.scale]
     work = new_workdir()
     os.environ["QUIZZER_HOME"] = str(work / "home")
@@ -88,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
     }
     if args.merge and args.output.exists():
-        names = {r["name"] for r in results}
         old = json.loads(args.output.read_text())
         if old.get("scale") == args.scale:
-            results = [r for r in old["results"] if r["name"] not in names] + results
+            fresh = {r["name"]: r for r in results}
+            results = [fresh.pop(r["name"], r) for r in old["results"]] + list(fresh.values())
             report["results"] = results
             report["seconds"] = round(report["seconds"] + old.get("seconds", 0), 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
