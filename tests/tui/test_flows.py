@@ -223,6 +223,26 @@ async def test_wrong_order_and_typed_show_what_was_given(tui_col, deck_dir, cloc
     assert order.suggested in (1, 2)
 
 
+async def test_typed_answer_sent_in_one_burst_is_graded_whole(tui_col, deck_dir, clock):
+    """Keys that arrive together (fast typing, a paste, one terminal read) are all in the
+    answer before Enter submits it: Enter used to overtake the keys still queued for
+    the input, and "GPT-3" + Enter graded "GP"."""
+    from textual import events
+
+    col = tui_col
+    app = make_app(col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        await bury_until(pilot, screen, "typed")
+        for key in [*"GPT-3", "enter"]:  # queued at once, as the driver does for one read
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(pilot)
+        assert "You answered: GPT-3" in screen_text(app)
+        await press(pilot, "enter")
+    (typed,) = col.history(card_ids(col)["typed"])
+    assert typed.response == "GPT-3"
+
+
 async def test_number_keys_pick_options_before_grading(tui_col, deck_dir, clock):
     """Before grading, 1–9 choose an option (they don't rate); Enter submits it."""
     col = tui_col

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, ProgressBar, Static
+from textual.widgets import Footer, Input, Markdown, ProgressBar, Static
 
 from quizzer.errors import ServerUnreachable
 from quizzer.study.types import CardChanged, CardView, Grade, Rating, Verdict
@@ -321,6 +322,12 @@ class ReviewScreen(Screen[None]):
             if self.card.input == "reveal":
                 await self.show_grade(None)
                 return
+            if isinstance(self.focused, Input):
+                # Fix: this binding has priority, so it ran before the Input had taken
+                # the keys typed just before Enter (typing fast, or pasting "answer\n"
+                # graded "answ"). Skipped, Enter reaches the Input after them, and its
+                # Input.Submitted submits what was typed.
+                raise SkipAction()
             for widget in self.query("#answer-slot .answer-widget"):
                 if isinstance(widget, ChoiceAnswer | TypedAnswer | OrderAnswer):
                     widget.submit()
