@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -36,42 +35,32 @@ class SessionSummary:
 
 
 def streak(store: Store, now: datetime | None = None) -> Streak:
-    """The current and longest streak of study days (by the collection's day boundary)."""
+    """The current and longest streak of study days (by the collection's day boundary).
+
+    SQL reduces the log to the quarter hours with a scheduled review (a few thousand
+    rows for a year of study, whatever the number of reviews); Python folds those into
+    local days, which stays exact across daylight-saving changes.
+    """
+    from quizzer.store.sqlfuncs import QUARTER_SECONDS, epoch_quarter, unindexed
     from quizzer.study import repo
+    from quizzer.study.days import DayFolder, local_zone, runs_of_days
 
     now = now or datetime.now(UTC)
+    quarter = epoch_quarter(reviews_t.c.reviewed_at)
     with store.read() as session:
         settings = repo.deck_settings(session, None)
-        times = (
+        buckets = (
             session.execute(
-                select(reviews_t.c.reviewed_at)
-                .where(reviews_t.c.mode == "scheduled")
-                .order_by(reviews_t.c.reviewed_at)
+                select(quarter)
+                .where(reviews_t.c.mode == "scheduled", unindexed(reviews_t.c.reviewed_at) <= now)
+                .group_by(quarter)
             )
             .scalars()
             .all()
         )
-    from quizzer.study.days import local_zone
-
-    zone = local_zone(settings.timezone)
-    hour = settings.day_start_hour
-    days: set[date] = set()
-    for when in times:
-        local = when.astimezone(zone)
-        days.add((local - timedelta(hours=hour)).date())
-    if not days:
-        return Streak(0, 0)
-    ordered = sorted(days)
-    longest = run = 1
-    for previous, following in itertools.pairwise(ordered):
-        run = run + 1 if following - previous == timedelta(days=1) else 1
-        longest = max(longest, run)
-    today = (now.astimezone(zone) - timedelta(hours=hour)).date()
-    current = 0
-    day = today if today in days else today - timedelta(days=1)
-    while day in days:
-        current += 1
-        day -= timedelta(days=1)
+    folder = DayFolder(local_zone(settings.timezone), settings.day_start_hour)
+    studied = {folder.day_of_epoch(int(bucket) * QUARTER_SECONDS) for bucket in sorted(buckets)}
+    current, longest = runs_of_days(studied, folder.day_of(now))
     return Streak(current, longest)
 
 

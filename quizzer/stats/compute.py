@@ -21,9 +21,9 @@ from sqlalchemy.sql import ColumnElement
 from quizzer.history import HISTORY_TYPE
 from quizzer.store.db import Store
 from quizzer.store.models import card_tags_t, cards_t, decks_t, reviews_t
-from quizzer.store.sqlfuncs import epoch_quarter, retrievability_at, unindexed
+from quizzer.store.sqlfuncs import QUARTER_SECONDS, epoch_quarter, retrievability_at, unindexed
 from quizzer.study import repo
-from quizzer.study.days import local_zone
+from quizzer.study.days import DayFolder, local_zone, runs_of_days
 from quizzer.study.scheduler import scheduler_for
 from quizzer.study.settings import StudySettings
 from quizzer.study.views import display_prompt
@@ -38,7 +38,7 @@ _R_BINS = 10
 #: by :30 or :45 (Asia/Kolkata, Asia/Kathmandu, America/St_Johns…), where a study
 #: day's 4:00 start falls inside a UTC hour: an answer at 4:15 counted for the day
 #: before. Every zone's offset is a multiple of 15 minutes.
-_BUCKET_S = 900
+_BUCKET_S = QUARTER_SECONDS
 
 
 #: ``reviews.reviewed_at`` for bounds that keep most of the log (see ``unindexed``).
@@ -72,24 +72,9 @@ class StatsFilter:
 class _Context:
     """Settings, clock and SQL conditions shared by every statistic."""
 
-    _bucket_day: tuple[float, float, date] | None = None
-
     def day_of_bucket(self, bucket: Any) -> date:
-        """The local study day of an :class:`epoch_quarter` bucket.
-
-        Buckets of one study day share its day; the day found for a bucket is reused
-        while the next buckets stay before that day's end (a large log has tens of
-        thousands of buckets but only hundreds of days).
-        """
-        moment = int(bucket) * _BUCKET_S
-        cached = self._bucket_day
-        if cached is not None and cached[0] <= moment < cached[1]:
-            return cached[2]
-        day = self.day_of(datetime.fromtimestamp(moment, UTC))
-        start = self.day_start(day).timestamp()
-        end = self.day_start(day + timedelta(days=1)).timestamp()
-        self._bucket_day = (start, end, day)
-        return day
+        """The local study day of an :class:`epoch_quarter` bucket."""
+        return self.days.day_of_epoch(int(bucket) * _BUCKET_S)
 
     def __init__(self, store: Store, flt: StatsFilter, now: datetime):
         self.store = store
@@ -105,6 +90,7 @@ class _Context:
             self.settings: StudySettings = repo.deck_settings(session, flt.deck)
         self.zone = local_zone(self.settings.timezone)
         self.hour = self.settings.day_start_hour
+        self.days = DayFolder(self.zone, self.hour)
         self.today = self.day_of(now)
         scheduler = scheduler_for(self.settings)
         self.decay = -scheduler.parameters[20]
@@ -117,15 +103,11 @@ class _Context:
 
     def day_of(self, when: datetime) -> date:
         """The local study day of a UTC moment."""
-        return (when.astimezone(self.zone) - timedelta(hours=self.hour)).date()
+        return self.days.day_of(when)
 
     def day_start(self, day: date) -> datetime:
         """The UTC moment a local study day starts."""
-        return (
-            datetime.combine(day, datetime.min.time(), tzinfo=self.zone)
-            .replace(hour=self.hour)
-            .astimezone(UTC)
-        )
+        return self.days.day_start(day)
 
     def card_filter(self) -> list[ColumnElement[bool]]:
         """Conditions on ``cards`` for the deck and tag filters."""
@@ -340,19 +322,7 @@ def _activity(ctx: _Context, session: Any) -> dict[str, Any]:
             .scalars()
             .all()
         )
-    studied = sorted({ctx.day_of_bucket(h) for h in all_quarters})
-    longest = run = 0
-    previous: date | None = None
-    for d in studied:
-        run = run + 1 if previous is not None and d - previous == timedelta(days=1) else 1
-        longest = max(longest, run)
-        previous = d
-    current = 0
-    day = ctx.today if ctx.today in set(studied) else ctx.today - timedelta(days=1)
-    studied_set = set(studied)
-    while day in studied_set:
-        current += 1
-        day -= timedelta(days=1)
+    current, longest = runs_of_days({ctx.day_of_bucket(h) for h in all_quarters}, ctx.today)
     return {
         "days": days,
         "total": {

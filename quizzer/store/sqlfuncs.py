@@ -25,6 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float, Integer
 
 __all__ = [
+    "QUARTER_SECONDS",
     "epoch_hour",
     "epoch_quarter",
     "register_sqlite_functions",
@@ -51,6 +52,10 @@ def _epoch_hour_sqlite(element: epoch_hour, compiler: Any, **kw: Any) -> str:
 def _epoch_hour_default(element: epoch_hour, compiler: Any, **kw: Any) -> str:
     (column,) = list(element.clauses)
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) / 3600) AS BIGINT)"
+
+
+QUARTER_SECONDS = 900
+"""The width of an :class:`epoch_quarter` bucket."""
 
 
 class epoch_quarter(FunctionElement[int]):

@@ -10,7 +10,7 @@ import time as _time
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-__all__ = ["StudyDay", "local_zone", "study_day"]
+__all__ = ["DayFolder", "StudyDay", "local_zone", "runs_of_days", "study_day"]
 
 
 class _MachineZone(tzinfo):
@@ -79,3 +79,56 @@ def study_day(now: datetime, hour: int = 4, zone: tzinfo | None = None) -> Study
     if local.hour < hour:
         day -= timedelta(days=1)
     return StudyDay(day, _boundary(day, hour, zone), _boundary(day + timedelta(days=1), hour, zone))
+
+
+class DayFolder:
+    """Folds UTC moments into local study days, for statistics over many reviews.
+
+    SQL groups reviews by a fixed time bucket (a quarter hour); this turns each bucket
+    into its study day. The day found last is reused while the next moments stay inside
+    it: a large log has tens of thousands of buckets but only hundreds of days, and
+    each new day costs two zone conversions.
+    """
+
+    def __init__(self, zone: tzinfo, hour: int):
+        self.zone = zone
+        self.hour = hour
+        self._last: tuple[float, float, date] | None = None
+
+    def day_of(self, when: datetime) -> date:
+        """The local study day of a UTC-aware moment."""
+        return (when.astimezone(self.zone) - timedelta(hours=self.hour)).date()
+
+    def day_start(self, day: date) -> datetime:
+        """The UTC moment a local study day starts."""
+        return _boundary(day, self.hour, self.zone)
+
+    def day_of_epoch(self, seconds: float) -> date:
+        """The local study day of a moment given in seconds since the epoch."""
+        last = self._last
+        if last is not None and last[0] <= seconds < last[1]:
+            return last[2]
+        day = self.day_of(datetime.fromtimestamp(seconds, UTC))
+        start = self.day_start(day).timestamp()
+        end = self.day_start(day + timedelta(days=1)).timestamp()
+        self._last = (start, end, day)
+        return day
+
+
+def runs_of_days(studied: set[date], today: date) -> tuple[int, int]:
+    """The current and the longest run of consecutive days in ``studied``.
+
+    The current run may end yesterday: a streak is not lost before today is over.
+    """
+    longest = run = 0
+    previous: date | None = None
+    for day in sorted(studied):
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = 0
+    day = today if today in studied else today - timedelta(days=1)
+    while day in studied:
+        current += 1
+        day -= timedelta(days=1)
+    return current, longest
