@@ -295,6 +295,40 @@ def test_siblings_are_buried_until_the_next_day(col: Collection, tmp_path: Path)
     assert col.deck_counts(now=day_end + DAY)[0].new == 1
 
 
+def test_session_counts_follow_answers_buried_siblings_and_undo(
+    col: Collection, tmp_path: Path
+) -> None:
+    """The session keeps its counts from its queue (no count over the cards table after
+    each answer): they must equal a fresh count at every step, siblings buried by an
+    answer and an undo that brings them back included."""
+    setup(col, tmp_path, "sib", SIBLINGS)
+    session = col.study(deck="sib", now=T0)
+
+    def fresh(now: datetime) -> tuple[int, int, int]:
+        counts = col.deck_counts(now=now)[0]
+        return counts.new, counts.learning, counts.due
+
+    assert session.counts(now=T0) == fresh(T0) == (6, 0, 0)
+    now = T0
+    steps = [Rating.GOOD, Rating.AGAIN, "undo", Rating.GOOD, Rating.EASY, "undo", Rating.GOOD]
+    for step in steps:
+        if step == "undo":
+            assert session.undo() is not None
+        else:
+            card = session.next_card(now=now)
+            assert card is not None
+            session.answer(card, rating=step, now=now)
+        assert session.counts(now=now) == fresh(now), step
+        now += MIN
+    # "solo" and the first card of each note were studied; their siblings wait
+    assert session.counts(now=now)[0] == fresh(now)[0] == 0
+    assert col.deck_counts(now=T0 + DAY)[0].new == 3
+    while (card := session.next_card(now=now)) is not None:
+        session.answer(card, rating=Rating.EASY, now=now)
+        assert session.counts(now=now) == fresh(now)
+    assert session.counts(now=now) == (0, 0, 0)
+
+
 def test_siblings_of_reviews_and_cloze_deletions_take_turns(
     col: Collection, tmp_path: Path
 ) -> None:

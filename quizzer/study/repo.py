@@ -421,6 +421,7 @@ def answer_card(
             memory.due - now,
             leech,
             suspended,
+            tuple(b.id for b in buried),
         )
 
     return retry_conflicts(attempt, _CONFLICT_TRIES)

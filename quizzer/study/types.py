@@ -163,6 +163,7 @@ class Outcome:
         interval: ``due`` minus the time of the answer.
         leech: True when this answer made the card a leech.
         suspended: True when the card was suspended as a leech.
+        buried: The sibling cards this answer buried until tomorrow.
     """
 
     review_id: int
@@ -173,6 +174,7 @@ class Outcome:
     interval: timedelta | None
     leech: bool = False
     suspended: bool = False
+    buried: tuple[int, ...] = ()
 
     @property
     def correct(self) -> bool | None:
