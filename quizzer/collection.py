@@ -199,42 +199,56 @@ class Collection:
         from quizzer.study.types import DeckCounts
 
         now = _now(now)
-        out = []
         with self.store.read() as session:
             decks = session.execute(
                 select(decks_t.c.id, decks_t.c.slug, decks_t.c.title).order_by(decks_t.c.title)
             ).all()
-            for deck_id, slug, title in decks:
-                settings = repo.deck_settings(session, slug)
-                day = repo.day_for(settings, now)
-                new_done, reviews_done = repo.done_today(session, [deck_id], day)[deck_id]
-                base = (cards_t.c.deck_id == deck_id, repo.active(now))
-                counts = dict(
-                    session.execute(
-                        select(cards_t.c.state, func.count())
-                        .where(*base, (cards_t.c.state == 0) | (cards_t.c.due < day.end))
-                        .group_by(cards_t.c.state)
-                    ).all()
-                )
-                total, suspended, mature = session.execute(
+            settings = {slug: repo.deck_settings(session, slug) for _, slug, _ in decks}
+            # One pass over the cards for every deck whose day ends at the same moment
+            # (all of them, unless deck settings differ in time zone or start hour).
+            by_end: dict[datetime, list[int]] = {}
+            days = {}
+            for deck_id, slug, _ in decks:
+                days[deck_id] = repo.day_for(settings[slug], now)
+                by_end.setdefault(days[deck_id].end, []).append(deck_id)
+            rows: dict[int, Any] = {}
+            done: dict[int, tuple[int, int]] = {}
+            active = repo.active(now)
+            kept = cards_t.c.retired_at.is_(None)
+            for end, ids in by_end.items():
+                done |= repo.done_today(session, ids, days[ids[0]])
+                today = cards_t.c.due < end
+                for row in session.execute(
                     select(
-                        func.count(),
-                        func.count().filter(cards_t.c.suspended.is_(True)),
-                        func.count().filter(cards_t.c.stability >= 21),
-                    ).where(cards_t.c.deck_id == deck_id, cards_t.c.retired_at.is_(None))
-                ).one()
-                out.append(
-                    DeckCounts(
-                        slug,
-                        title,
-                        new=min(counts.get(0, 0), max(0, settings.new_per_day - new_done)),
-                        learning=counts.get(1, 0) + counts.get(3, 0),
-                        due=min(counts.get(2, 0), max(0, settings.reviews_per_day - reviews_done)),
-                        total=total,
-                        suspended=suspended,
-                        mature=mature,
+                        cards_t.c.deck_id,
+                        func.count().filter(active, cards_t.c.state == 0),
+                        func.count().filter(active, cards_t.c.state.in_((1, 3)), today),
+                        func.count().filter(active, cards_t.c.state == 2, today),
+                        func.count().filter(kept),
+                        func.count().filter(kept, cards_t.c.suspended.is_(True)),
+                        func.count().filter(kept, cards_t.c.stability >= 21),
                     )
+                    .where(cards_t.c.deck_id.in_(ids))
+                    .group_by(cards_t.c.deck_id)
+                ):
+                    rows[row[0]] = row
+        out = []
+        for deck_id, slug, title in decks:
+            deck = settings[slug]
+            new_done, reviews_done = done[deck_id]
+            _, new, learning, due, total, suspended, mature = rows.get(deck_id) or (0,) * 7
+            out.append(
+                DeckCounts(
+                    slug,
+                    title,
+                    new=min(new, max(0, deck.new_per_day - new_done)),
+                    learning=learning,
+                    due=min(due, max(0, deck.reviews_per_day - reviews_done)),
+                    total=total,
+                    suspended=suspended,
+                    mature=mature,
                 )
+            )
         return out
 
     def undo(self) -> UndoResult | None:
@@ -370,6 +384,12 @@ class Collection:
         from quizzer.summary import streak
 
         return streak(self.store, _now(now))
+
+    def current_streak(self, now: datetime | None = None) -> int:
+        """The current run of study days alone; fast on any log (see :meth:`streak`)."""
+        from quizzer.summary import current_streak
+
+        return current_streak(self.store, _now(now))
 
     def summary(self, session: StudySession, now: datetime | None = None) -> SessionSummary:
         """What ``session`` achieved: cards, accuracy per type, time, due tomorrow, streak."""

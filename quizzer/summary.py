@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from quizzer.store.db import Store
 from quizzer.store.models import cards_t, decks_t, reviews_t
 
-__all__ = ["SessionSummary", "Streak", "session_summary", "streak"]
+__all__ = ["SessionSummary", "Streak", "current_streak", "session_summary", "streak"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,42 @@ def streak(store: Store, now: datetime | None = None) -> Streak:
     studied = {folder.day_of_epoch(int(bucket) * QUARTER_SECONDS) for bucket in sorted(buckets)}
     current, longest = runs_of_days(studied, folder.day_of(now))
     return Streak(current, longest)
+
+
+def current_streak(store: Store, now: datetime | None = None) -> int:
+    """The current streak alone (what the deck list shows): one indexed look-up per day
+    of it, walking back from today, so it costs the streak's length, not the log's."""
+    from sqlalchemy import bindparam
+
+    from quizzer.study import repo
+    from quizzer.study.days import DayFolder, local_zone
+
+    now = now or datetime.now(UTC)
+    stmt = (
+        select(reviews_t.c.id)
+        .where(
+            reviews_t.c.reviewed_at >= bindparam("start"),
+            reviews_t.c.reviewed_at < bindparam("end"),
+            reviews_t.c.mode == "scheduled",
+        )
+        .limit(1)
+    )
+    with store.read() as session:
+        settings = repo.deck_settings(session, None)
+        folder = DayFolder(local_zone(settings.timezone), settings.day_start_hour)
+
+        def studied(day: date) -> bool:
+            start = folder.day_start(day)
+            end = min(folder.day_start(day + timedelta(days=1)), now + timedelta(microseconds=1))
+            return session.execute(stmt, {"start": start, "end": end}).first() is not None
+
+        today = folder.day_of(now)
+        day = today if studied(today) else today - timedelta(days=1)
+        count = 0
+        while studied(day):
+            count += 1
+            day -= timedelta(days=1)
+    return count
 
 
 def session_summary(

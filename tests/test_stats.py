@@ -684,6 +684,7 @@ def test_streak(
     # the deck list's streak agrees, in the past too (later reviews don't count)
     streak = hcol.streak(now=now)
     assert (streak.current, streak.longest) == (current, longest)
+    assert hcol.current_streak(now=now) == current
     # the streak looks at the whole history, whatever the date range
     assert hcol.stats(now=now, days=1)["activity"]["streak"] == stats["activity"]["streak"]
 
@@ -1184,6 +1185,7 @@ def test_activity_days_match_local_study_days(
         assert got == {d.isoformat(): n for d, n in expected.items()}
         streak = col.streak(now=now)
         assert stats["activity"]["streak"] == {"current": streak.current, "longest": streak.longest}
+        assert col.current_streak(now=now) == streak.current
 
 
 # -- the SQL functions ----------------------------------------------------------------------

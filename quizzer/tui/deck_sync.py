@@ -92,9 +92,12 @@ class DeckSync(App[None]):
                 self.notify(f"{name}: {', '.join(parts)}", markup=False)
             if announce and not changed and not report.errors:
                 self.notify("Decks are up to date.", markup=False)
-        for screen in self.screen_stack:
-            if isinstance(screen, DecksScreen):
-                screen.refresh_counts()
+        # Unchanged decks leave the counts as they are (the deck list counted them when
+        # it was shown): at start-up, a second count would delay nothing but cost a scan.
+        if changed or announce or report.errors:
+            for screen in self.screen_stack:
+                if isinstance(screen, DecksScreen):
+                    screen.refresh_counts()
         # Not isinstance(ReviewScreen): importing the review screen (and Markdown) here
         # cost every start-up ~40 ms, before any card is studied.
         refresh_card = getattr(self.screen, "refresh_card", None)

@@ -79,21 +79,32 @@ class DecksScreen(Screen[None]):
         table.add_column("Mastery", key="mastery")
         self.query_one("#empty").display = False
         self.titles: dict[str, str] = {}  # deck id → title, for the practice dialog
-        self.refresh_counts()
+        self._status = Text()
 
     def on_screen_resume(self) -> None:
+        # Textual resumes a screen when it is first shown too: counting on mount as
+        # well ran the same scan twice at start-up.
         self.refresh_counts()
 
     @work(thread=True, exclusive=True, group="deck-counts", exit_on_error=False)
     def refresh_counts(self) -> None:
-        """Recount in a worker, then redraw the table."""
+        """Recount in a worker, then redraw the table; the streak follows."""
         counts = self.qapp.col.deck_counts(now=self.qapp.now())
-        streak = self.qapp.col.streak(now=self.qapp.now())
         # Fix: a count superseded by a newer one (e.g. the one started at mount, before
         # the first import) must not arrive last and show stale rows, or "No decks yet".
-        self.app.call_from_thread(if_current(self.show_counts), counts, streak.current)
+        self.app.call_from_thread(if_current(self.show_counts), counts)
+        # The table first: the streak walks the review log, which a large one makes slow.
+        streak = self.qapp.col.current_streak(now=self.qapp.now())
+        self.app.call_from_thread(if_current(self.show_streak), streak)
 
-    def show_counts(self, counts: list[DeckCounts], streak: int) -> None:
+    def show_streak(self, streak: int) -> None:
+        """Add the current streak to the status line."""
+        if streak:
+            status = self._status.copy()
+            status.append(f"   streak {streak} day{'s' if streak != 1 else ''}", style="dim")
+            self.query_one("#decks-status", Static).update(status)
+
+    def show_counts(self, counts: list[DeckCounts]) -> None:
         """Fill the table with ``counts``."""
         self.titles = {c.deck: c.title for c in counts}
         table = self.query_one(DataTable)
@@ -115,10 +126,8 @@ class DecksScreen(Screen[None]):
         if selected is not None and selected in {c.deck for c in counts}:
             table.move_cursor(row=table.get_row_index(selected))
         total_due = sum(c.new + c.learning + c.due for c in counts)
-        status = Text(f"{total_due} to study today", style="bold" if total_due else "dim")
-        if streak:
-            status.append(f"   streak {streak} day{'s' if streak != 1 else ''}", style="dim")
-        self.query_one("#decks-status", Static).update(status)
+        self._status = Text(f"{total_due} to study today", style="bold" if total_due else "dim")
+        self.query_one("#decks-status", Static).update(self._status)
         if not empty:
             table.focus()
 
