@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.widgets.table import SizedTable
 from quizzer.tui.workers import if_current
 
@@ -83,7 +84,7 @@ class BrowseScreen(Screen[None]):
             with VerticalScroll(id="detail"):
                 yield Static(id="detail-body")
         yield Static(id="browse-status", classes="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

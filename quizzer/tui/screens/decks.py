@@ -9,9 +9,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.widgets.table import SizedTable
 from quizzer.tui.workers import if_current
 
@@ -67,7 +68,7 @@ class DecksScreen(Screen[None]):
         yield SizedTable(id="decks", cursor_type="row", zebra_stripes=True)
         yield Static(EMPTY, id="empty", markup=False)
         yield Static(id="decks-status", classes="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -18,12 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from quizzer.errors import ServerUnreachable
 from quizzer.study.types import CardChanged, CardView, Grade, Rating, Verdict
 from quizzer.tui.safe import markdown, plain
 from quizzer.tui.widgets.answers import ChoiceAnswer, OrderAnswer, Submitted, TypedAnswer
+from quizzer.tui.widgets.card_text import CardText
+from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.widgets.rating_bar import RatingBar
 
 if TYPE_CHECKING:
@@ -99,14 +101,14 @@ class ReviewScreen(Screen[None]):
         yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="progress")
         with VerticalScroll(id="card-area"):
             yield Static(id="card-meta", classes="meta")
-            yield Markdown(id="prompt", open_links=False)
+            yield CardText(id="prompt")
             yield Static(id="hint", classes="hint")
             yield Vertical(id="answer-slot")
             yield Static(id="verdict")
-            yield Markdown(id="answer", open_links=False)
-            yield Markdown(id="explain", open_links=False)
+            yield CardText(id="answer")
+            yield CardText(id="explain")
         yield RatingBar(id="ratings")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#ratings").display = False
@@ -161,18 +163,30 @@ class ReviewScreen(Screen[None]):
         meta.append(_STATE_LABEL.get(card.state, ""))
         if card.mode != "scheduled":
             meta.append(f"  ·  {card.mode}", style="italic")
-        self.query_one("#card-meta", Static).update(meta)
-        await self.query_one("#prompt", Markdown).update(markdown(card.prompt))
-        self.query_one("#hint", Static).update("")
-        self.query_one("#verdict", Static).update("")
-        await self.query_one("#answer", Markdown).update("")
-        await self.query_one("#explain", Markdown).update("")
-        self.query_one("#answer", Markdown).display = False
-        self.query_one("#explain", Markdown).display = False
-        self.query_one("#ratings").display = False
+        # One frame for the whole card: each await below lets Textual lay out the
+        # screen again (~6 ms each at 80×24), and the learner only needs the last one.
+        with self.app.batch_update():
+            self.query_one("#card-meta", Static).update(meta)
+            await self.query_one("#prompt", CardText).update(markdown(card.prompt))
+            self.query_one("#hint", Static).update("")
+            self.query_one("#verdict", Static).update("")
+            # Hidden, not emptied: the reveal fills them again (emptying a Markdown is a
+            # remove and a mount, for nothing on screen).
+            self.query_one("#answer", CardText).display = False
+            self.query_one("#explain", CardText).display = False
+            self.query_one("#ratings").display = False
+            await self._mount_answer(card)
+            self.query_one("#card-area").scroll_home(animate=False)
+
+    async def _mount_answer(self, card: CardView) -> None:
+        """Put the widgets that take ``card``'s response in the answer slot."""
         slot = self.query_one("#answer-slot", Vertical)
-        await slot.remove_children()
         slot.display = True
+        reveal = card.input not in ("choice", "typed", "order")
+        if reveal and slot.query(".reveal-help"):
+            self.focus()  # a self-graded card after another: the help stays as it is
+            return
+        await slot.remove_children()
         if card.input == "choice":
             await slot.mount(ChoiceAnswer(card.choices, card.multiple))
         elif card.input == "typed":
@@ -181,10 +195,12 @@ class ReviewScreen(Screen[None]):
             await slot.mount(OrderAnswer(card.items))
         else:
             await slot.mount(
-                Static(Text("Space or Enter shows the answer.", style="dim"), classes="answer-help")
+                Static(
+                    Text("Space or Enter shows the answer.", style="dim"),
+                    classes="answer-help reveal-help",
+                )
             )
             self.focus()
-        self.query_one("#card-area").scroll_home(animate=False)
 
     def _header(self, counts: tuple[int, int, int]) -> None:
         new, learning, due = counts
@@ -250,11 +266,11 @@ class ReviewScreen(Screen[None]):
         # Fix: a revealed card hides its slot too: it only held "Space or Enter shows
         # the answer.", which stayed on screen under the answer (Enter now rates).
         self.query_one("#answer-slot").display = False
-        answer = self.query_one("#answer", Markdown)
+        answer = self.query_one("#answer", CardText)
         await answer.update(markdown(card.answer))
         answer.display = True
         if card.explain:
-            explain = self.query_one("#explain", Markdown)
+            explain = self.query_one("#explain", CardText)
             await explain.update(markdown(card.explain))
             explain.display = True
         for widget in self.query(

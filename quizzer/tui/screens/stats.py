@@ -22,9 +22,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from quizzer.tui.safe import plain, short
+from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class StatsScreen(Screen[None]):
                 yield PlotextPlot(id="chart-retention")
                 yield Static(id="stats-heatmap")
             yield Static(id="stats-tables")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

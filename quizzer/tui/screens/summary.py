@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from quizzer.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from quizzer.study.session import StudySession
@@ -64,7 +66,7 @@ class SummaryScreen(Screen[None]):
         with Vertical(id="summary"):
             yield Static(Text("Session complete", style="bold"), classes="screen-title")
             yield Static("Counting…", id="summary-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.compute()
