@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -46,6 +47,9 @@ def mastery_bar(mature: int, total: int, width: int = 8) -> Text:
 class DecksScreen(Screen[None]):
     """Deck list. Enter studies, a studies all, p practises, b browses."""
 
+    class Counted(Message):
+        """The deck list shows its counts (posted once, after the first count)."""
+
     BINDINGS = [
         Binding("enter", "study", "Study", id="decks.study", priority=True),
         Binding("a", "study_all", "Study all", id="decks.study_all"),
@@ -81,6 +85,7 @@ class DecksScreen(Screen[None]):
         self.query_one("#empty").display = False
         self.titles: dict[str, str] = {}  # deck id → title, for the practice dialog
         self._status = Text()
+        self._counted = False
 
     def on_screen_resume(self) -> None:
         # Textual resumes a screen when it is first shown too: counting on mount as
@@ -131,6 +136,9 @@ class DecksScreen(Screen[None]):
         self.query_one("#decks-status", Static).update(self._status)
         if not empty:
             table.focus()
+        if not self._counted:
+            self._counted = True
+            self.post_message(self.Counted())
 
     def selected_deck(self) -> str | None:
         """The slug of the highlighted deck."""
