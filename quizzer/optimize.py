@@ -25,10 +25,9 @@ and at the current one so that the trade-off can be shown in figures.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, select
@@ -55,6 +54,7 @@ __all__ = [
     "current_parameters",
     "evaluate",
     "item_reviews",
+    "items_in_time_order",
     "optimize",
     "simulator_inputs",
     "suggest_retention",
@@ -90,52 +90,80 @@ class OptimizeResult:
         return bool(self.fitted and self.current and self.fitted.log_loss < self.current.log_loss)
 
 
-def _histories(store: Store, deck: str | None) -> dict[int, list[tuple[datetime, int, str]]]:
+def _answers(store: Store, deck: str | None) -> Iterator[tuple[int, datetime, int, str]]:
+    """Every scheduled answer and reset, ``(card, when, rating, mode)``, in time order
+    (ties by card), streamed: a large log never sits in memory as rows."""
     query = (
         select(reviews_t.c.card_id, reviews_t.c.reviewed_at, reviews_t.c.rating, reviews_t.c.mode)
         .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
         .where(reviews_t.c.mode.in_(("scheduled", "reset")))
-        .order_by(reviews_t.c.card_id, reviews_t.c.reviewed_at, reviews_t.c.id)
+        .order_by(reviews_t.c.reviewed_at, reviews_t.c.card_id, reviews_t.c.id)
+        .execution_options(yield_per=5000)
     )
     if deck is not None:
         query = query.join(decks_t, decks_t.c.id == cards_t.c.deck_id).where(decks_t.c.slug == deck)
-    out: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
     with store.read() as session:
-        for card_id, when, rating, mode in session.execute(query):
-            if mode == "reset":
-                out[card_id] = []  # the history starts over
-            else:
-                out[card_id].append((when, rating, mode))
-    return out
+        for row in session.execute(query):
+            yield row.card_id, row.reviewed_at, row.rating, row.mode
+
+
+def items_in_time_order(
+    answers: Iterable[tuple[Any, datetime, int, str]],
+    day_of: Callable[[datetime], date],
+    review: Callable[[int, int], Any],
+    item: Callable[[list[Any]], Any],
+) -> tuple[list[Any], int]:
+    """The items of fsrs-rs's definition, in review-time order; and the review count.
+
+    ``answers`` are ``(card, when, rating, mode)`` in time order, a ``reset`` starting
+    the card's history over; ``day_of(when)`` is an answer's study day. Each answer on a
+    later study day than the card's previous answer gives one item: the card's answers
+    up to and including it, made by ``item`` from the ``review(rating, delta_t)`` of
+    each, ``delta_t`` being the study days since the previous answer (0 for the first
+    and for same-day answers, which stay in the history). ``item`` must copy the list.
+
+    Built as the answers stream by, each review made once: the items of 1,000,000
+    answers once took 500 MB as lists of per-card prefixes before their conversion.
+    """
+    histories: dict[Any, tuple[date | None, list[Any]]] = {}
+    items: list[Any] = []
+    count = 0
+    for card, when, rating, mode in answers:
+        if mode == "reset":
+            count -= len(histories.pop(card, (None, []))[1])
+            continue
+        count += 1
+        day = day_of(when)
+        last, reviews = histories.get(card) or (None, [])
+        delta = 0 if last is None else (day - last).days
+        reviews.append(review(rating, delta))
+        if delta > 0:
+            items.append(item(reviews))  # fsrs-rs weighs items by position: time order
+        histories[card] = (day, reviews)
+    return items, count
+
+
+def _in_time_order(
+    histories: dict[Any, list[tuple[datetime, int, str]]],
+) -> list[tuple[Any, datetime, int, str]]:
+    """Per-card histories as one stream of answers in time order (ties by card)."""
+    order = {card: position for position, card in enumerate(histories)}
+    answers = [
+        (card, when, rating, mode)
+        for card, history in histories.items()
+        for when, rating, mode in history
+    ]
+    answers.sort(key=lambda a: (a[1], order[a[0]]))  # stable: a card's own order stays
+    return answers
 
 
 def item_reviews(
     histories: dict[Any, list[tuple[datetime, int, str]]], day_of: Any
 ) -> tuple[list[list[tuple[int, int]]], int]:
-    """The items, as lists of ``(rating, delta_t)``, in review-time order; and the review
-    count.
-
-    ``histories`` maps a card to its answers ``(when, rating, mode)`` in time order;
-    ``day_of(when)`` is the study day of an answer. Each answer on a later study day than
-    the card's previous answer gives one item: the card's answers up to and including it,
-    ``delta_t`` being the study days since the previous answer (0 for the first and for
-    same-day answers, which stay in the history).
-    """
-    items: list[tuple[datetime, list[tuple[int, int]]]] = []
-    count = 0
-    for history in histories.values():
-        reviews: list[tuple[int, int]] = []
-        last: date | None = None
-        for when, rating, _mode in history:
-            count += 1
-            day = day_of(when)
-            delta = 0 if last is None else (day - last).days
-            reviews.append((rating, delta))
-            if delta > 0:
-                items.append((when, list(reviews)))
-            last = day
-    items.sort(key=lambda pair: pair[0])  # fsrs-rs weighs items by position: time order
-    return [item for _, item in items], count
+    """The items of ``histories`` (a card's answers ``(when, rating, mode)`` in time
+    order, per card), as lists of ``(rating, delta_t)``; and the review count (see
+    :func:`items_in_time_order`)."""
+    return items_in_time_order(_in_time_order(histories), day_of, lambda r, d: (r, d), list)
 
 
 def build_items(
@@ -143,11 +171,16 @@ def build_items(
 ) -> tuple[list[Any], int]:
     """fsrs-rs items from per-card histories (see :func:`item_reviews`); and the review
     count."""
+    return _fsrs_items(_in_time_order(histories), day_of)
+
+
+def _fsrs_items(
+    answers: Iterable[tuple[Any, datetime, int, str]], day_of: Callable[[datetime], date]
+) -> tuple[list[Any], int]:
     from fsrs_rs_python import FSRSItem, FSRSReview
 
-    reviews, count = item_reviews(histories, day_of)
-    items = [FSRSItem([FSRSReview(rating, delta) for rating, delta in r]) for r in reviews]
-    return [item for item in items if item.long_term_review_cnt() > 0], count
+    items, count = items_in_time_order(answers, day_of, FSRSReview, FSRSItem)
+    return [i for i in items if i.long_term_review_cnt() > 0], count
 
 
 def evaluate(parameters: tuple[float, ...], items: list[Any]) -> Fit:
@@ -176,16 +209,15 @@ def optimize(store: Store, deck: str | None = None, fit: bool = True) -> Optimiz
     """Evaluate the current parameters and (with ``fit``) fit new ones."""
     from fsrs_rs_python import DEFAULT_PARAMETERS, FSRS
 
-    from quizzer.study.days import local_zone
+    from quizzer.study.days import DayFolder, local_zone
 
     settings = _settings(store, deck)
-    zone = local_zone(settings.timezone)
-    hour = settings.day_start_hour
+    folder = DayFolder(local_zone(settings.timezone), settings.day_start_hour)
 
     def day_of(when: datetime) -> date:
-        return (when.astimezone(zone) - timedelta(hours=hour)).date()
+        return folder.day_of_epoch(when.timestamp())
 
-    items, reviews = build_items(_histories(store, deck), day_of)
+    items, reviews = _fsrs_items(_answers(store, deck), day_of)
     if not items:
         return OptimizeResult(0, reviews, None, None, False)
     current_params = current_parameters(settings)

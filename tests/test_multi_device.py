@@ -13,7 +13,7 @@ import pgdb
 import pytest
 from helpers import NOW, run_answer_machines, run_env, write_deck
 from reliability_worker import basic_deck
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from quizzer import CardChanged, Collection, Rating
 from quizzer.maintenance import doctor
@@ -136,6 +136,15 @@ def test_migrate_sqlite_to_postgresql_and_back_keeps_every_row(
     assert report.rows["reviews"] == 49 and report.rows["cards"] == 30
     with Collection.open(db) as server:
         assert server.stats(now=NOW + timedelta(days=1)) == stats
+        # the planner has statistics of the copy at once (not when autovacuum runs)
+        with server.store.read() as session:
+            analyzed = session.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                    "AND schemaname = current_schema()"
+                )
+            ).scalars()
+            assert {"cards", "reviews"} <= set(analyzed)
         server.copy_to(back)
     assert dump(back) == dump(first)  # byte for byte, ids and JSON text included
     # the copy on the server goes on working: new ids follow the copied ones

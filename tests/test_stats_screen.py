@@ -136,7 +136,8 @@ async def statistics_screen(studied: tuple[Collection, Path], quizzer_home: Path
         assert "Computing" not in summary
         assert f"{cards['total']}  ({cards['new']} new" in summary
         streak = expected["activity"]["streak"]
-        assert f"{streak['current']} days (longest {streak['longest']})" in summary
+        days = {n: f"{n} day" if n == 1 else f"{n} days" for n in streak.values()}
+        assert f"{days[streak['current']]} (longest {days[streak['longest']]})" in summary
         assert str(expected["memory"]["estimated_knowledge"]) in summary
 
         # d cycles: this deck → the next → … → all decks; the title follows

@@ -14,6 +14,15 @@ from quizzer.text import safe_text
 __all__ = ["TABLES", "markdown_report", "rich_report", "table_rows"]
 
 
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _streak(streak: dict[str, int]) -> str:
+    """``3 days (longest 1 day)``."""
+    return f"{_days(streak['current'])} (longest {_days(streak['longest'])})"
+
+
 def _pct(value: Any) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -197,7 +206,7 @@ def markdown_report(stats: dict[str, Any]) -> str:
         f"- **Reviews:** {act['total']['scheduled']} scheduled and "
         f"{act['total']['practice']} practice on {act['days_studied']} days, "
         f"{act['total']['seconds'] / 60:.0f} minutes",
-        f"- **Streak:** {act['streak']['current']} days (longest {act['streak']['longest']})",
+        f"- **Streak:** {_streak(act['streak'])}",
         f"- **True retention (30 days):** {_pct(r['30d']['rate'])} against a desired "
         f"{r['desired']:.0%}",
         f"- **Estimated knowledge:** {stats['memory']['estimated_knowledge']} cards",
@@ -266,7 +275,7 @@ def rich_report(stats: dict[str, Any]) -> list[Any]:
         f"{act['total']['seconds'] / 60:.0f} min",
     )
     summary.add_row(
-        "Streak", f"{act['streak']['current']} days (longest {act['streak']['longest']})"
+        "Streak", _streak(act['streak'])
     )
     summary.add_row(
         "Knowledge", f"{stats['memory']['estimated_knowledge']} cards (sum of recall probabilities)"

@@ -158,6 +158,15 @@ def copy_collection(source: Store, target: Store, replace: bool = False) -> Copy
                 if target.backend == "postgresql":
                     _fix_sequences(out, table)
             verify(src, out, report)
+    if target.backend == "postgresql":
+        # Planner statistics for the copied tables now, not when autovacuum gets to
+        # them: until then PostgreSQL guesses, and picked a plan 10× slower for the
+        # learning-card lookup on a 100,000-card copy (docs/performance.md).
+        from sqlalchemy import text
+
+        with target.engine.begin() as connection:
+            for table in tables():
+                connection.execute(text(f'ANALYZE "{table.name}"'))
     return report
 
 
