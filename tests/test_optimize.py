@@ -249,3 +249,24 @@ def test_optimize_names_an_unknown_deck(tmp_path: Path) -> None:
         done = quizzer(tmp_path, command, "--deck", "nope")
         assert done.returncode == 1
         assert done.stderr.strip() == "error: no deck 'nope'"
+
+
+@pytest.mark.backends
+def test_evaluate_is_the_same_on_both_backends(col, tmp_path: Path) -> None:
+    """The items come from SQL (epoch seconds, time order): PostgreSQL must build the
+    same ones as SQLite, a deck filter included, and score them the same."""
+    from quizzer import Collection
+    from quizzer.history import import_reviews
+
+    log = write_history(tmp_path / "history.csv", cards=30)
+    with Collection.open(tmp_path / "reference.db") as reference:
+        for c in (col, reference):
+            import_reviews(c.store, log, deck="hist")
+            c.set_setting("timezone", "UTC")
+        want = reference.optimize(fit=False)
+        want_deck = reference.optimize("hist", fit=False)
+    got = col.optimize(fit=False)
+    assert got.items == want.items > 100 and got.reviews == want.reviews == 240
+    assert got.current is not None and want.current is not None
+    assert got.current.log_loss == pytest.approx(want.current.log_loss, abs=1e-9)
+    assert col.optimize("hist", fit=False).items == want_deck.items == want.items

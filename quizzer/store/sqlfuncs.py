@@ -28,6 +28,7 @@ __all__ = [
     "QUARTER_SECONDS",
     "epoch_hour",
     "epoch_quarter",
+    "epoch_seconds",
     "register_sqlite_functions",
     "retrievability_at",
     "unindexed",
@@ -41,6 +42,27 @@ _SQLITE_EPOCH = (
     if sqlite3.sqlite_version_info >= (3, 38)
     else "CAST(strftime('%s', {}) AS INTEGER)"
 )
+
+
+class epoch_seconds(FunctionElement[int]):
+    """``epoch_seconds(column)``: whole seconds since 1970-01-01 UTC (truncated, which
+    never moves a moment across a day boundary: those fall on whole seconds)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return _SQLITE_EPOCH.format(compiler.process(column, **kw))
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds_default(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)})) AS BIGINT)"
 
 
 class epoch_hour(FunctionElement[int]):
