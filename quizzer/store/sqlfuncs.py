@@ -44,69 +44,55 @@ _SQLITE_EPOCH = (
 )
 
 
-class epoch_seconds(FunctionElement[int]):
+class _epoch_units(FunctionElement[int]):
+    """Whole ``width``-second units since 1970-01-01 UTC of a UTC timestamp column (the
+    subclasses below; one compilation for all of them)."""
+
+    type = Integer()
+    inherit_cache = True
+    width = 1
+
+
+@compiles(_epoch_units, "sqlite")
+def _epoch_units_sqlite(element: _epoch_units, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    seconds = _SQLITE_EPOCH.format(compiler.process(column, **kw))
+    return seconds if element.width == 1 else f"({seconds} / {element.width})"
+
+
+@compiles(_epoch_units)
+def _epoch_units_default(element: _epoch_units, compiler: Any, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    seconds = f"EXTRACT(EPOCH FROM {compiler.process(column, **kw)})"
+    return f"CAST(FLOOR({seconds} / {element.width}) AS BIGINT)"
+
+
+class epoch_seconds(_epoch_units):
     """``epoch_seconds(column)``: whole seconds since 1970-01-01 UTC (truncated, which
     never moves a moment across a day boundary: those fall on whole seconds)."""
 
-    type = Integer()
     inherit_cache = True
     name = "epoch_seconds"
 
 
-@compiles(epoch_seconds, "sqlite")
-def _epoch_seconds_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return _SQLITE_EPOCH.format(compiler.process(column, **kw))
-
-
-@compiles(epoch_seconds)
-def _epoch_seconds_default(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)})) AS BIGINT)"
-
-
-class epoch_hour(FunctionElement[int]):
+class epoch_hour(_epoch_units):
     """``epoch_hour(column)``: whole hours since 1970-01-01 UTC."""
 
-    type = Integer()
     inherit_cache = True
     name = "epoch_hour"
-
-
-@compiles(epoch_hour, "sqlite")
-def _epoch_hour_sqlite(element: epoch_hour, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f"({_SQLITE_EPOCH.format(compiler.process(column, **kw))} / 3600)"
-
-
-@compiles(epoch_hour)
-def _epoch_hour_default(element: epoch_hour, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) / 3600) AS BIGINT)"
+    width = 3600
 
 
 QUARTER_SECONDS = 900
 """The width of an :class:`epoch_quarter` bucket."""
 
 
-class epoch_quarter(FunctionElement[int]):
+class epoch_quarter(_epoch_units):
     """``epoch_quarter(column)``: whole quarter hours (900 s) since 1970-01-01 UTC."""
 
-    type = Integer()
     inherit_cache = True
     name = "epoch_quarter"
-
-
-@compiles(epoch_quarter, "sqlite")
-def _epoch_quarter_sqlite(element: epoch_quarter, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f"({_SQLITE_EPOCH.format(compiler.process(column, **kw))} / 900)"
-
-
-@compiles(epoch_quarter)
-def _epoch_quarter_default(element: epoch_quarter, compiler: Any, **kw: Any) -> str:
-    (column,) = list(element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(column, **kw)}) / 900) AS BIGINT)"
+    width = QUARTER_SECONDS
 
 
 class retrievability_at(FunctionElement[float]):
