@@ -436,12 +436,16 @@ class Collection:
         return compute_stats(self.store, flt, _now(now))
 
     # -- personal scheduling -------------------------------------------------------
-    def optimize(self, deck: str | None = None, fit: bool = True) -> OptimizeResult:
+    def optimize(
+        self, deck: str | None = None, fit: bool = True, apart: bool = False
+    ) -> OptimizeResult:
         """The fit of the current FSRS parameters to the history (of ``deck``) and, with
-        ``fit``, of newly fitted ones; nothing is saved (see :mod:`quizzer.optimize`)."""
-        from quizzer.optimize import optimize
+        ``fit``, of newly fitted ones; nothing is saved (see :mod:`quizzer.optimize`).
+        With ``apart``, a large log is evaluated in a child process (for an app that
+        stays open: :func:`quizzer.optimize.optimize_apart`)."""
+        from quizzer.optimize import optimize, optimize_apart
 
-        return optimize(self.store, deck, fit)
+        return (optimize_apart if apart else optimize)(self.store, deck, fit)
 
     def suggest_retention(
         self,

@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 from quizzer.store.db import Store
 from quizzer.store.models import cards_t, decks_t, reviews_t
 
-__all__ = ["SessionSummary", "Streak", "current_streak", "session_summary", "streak"]
+__all__ = [
+    "SessionSummary",
+    "Streak",
+    "current_streak",
+    "days_text",
+    "session_summary",
+    "streak",
+    "streak_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,16 @@ class SessionSummary:
     ratings: dict[int, int] = field(default_factory=dict)
     due_tomorrow: int = 0
     streak: Streak = Streak(0, 0)
+
+
+def days_text(n: int) -> str:
+    """``1 day``, ``3 days``."""
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def streak_text(current: int, longest: int) -> str:
+    """``3 days (longest 1 day)``, as every screen and report shows a streak."""
+    return f"{days_text(current)} (longest {days_text(longest)})"
 
 
 def streak(store: Store, now: datetime | None = None) -> Streak:

@@ -270,3 +270,46 @@ def test_evaluate_is_the_same_on_both_backends(col, tmp_path: Path) -> None:
     assert got.current is not None and want.current is not None
     assert got.current.log_loss == pytest.approx(want.current.log_loss, abs=1e-9)
     assert col.optimize("hist", fit=False).items == want_deck.items == want.items
+
+
+def test_a_large_log_is_evaluated_in_a_child_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """optimize_apart: above APART_ABOVE answers the work runs in a spawned child, which
+    opens the database by URL and returns the same result; below, it runs here."""
+    import concurrent.futures
+
+    from quizzer import Collection, optimize
+    from quizzer.history import import_reviews
+
+    log = write_history(tmp_path / "history.csv", cards=30)
+    with Collection.open(tmp_path / "c.db") as col:
+        import_reviews(col.store, log)
+        here = col.optimize(fit=False)
+        assert here.current is not None
+
+        def same_as_here(result: optimize.OptimizeResult) -> None:
+            """The same items and score (fsrs-rs sums in threads: the last bits vary)."""
+            assert (result.items, result.reviews, result.enough) == (
+                here.items,
+                here.reviews,
+                True,
+            )
+            assert result.current is not None
+            assert result.current.parameters == here.current.parameters
+            assert result.current.log_loss == pytest.approx(here.current.log_loss, rel=1e-9)
+            assert result.current.rmse_bins == pytest.approx(here.current.rmse_bins, rel=1e-6)
+
+        pools: list[object] = []
+        real_pool = concurrent.futures.ProcessPoolExecutor
+
+        def counting_pool(*args, **kwargs):
+            pools.append(kwargs.get("mp_context"))
+            return real_pool(*args, **kwargs)
+
+        monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting_pool)
+        same_as_here(col.optimize(fit=False, apart=True))
+        assert pools == []
+        monkeypatch.setattr(optimize, "APART_ABOVE", 10)
+        same_as_here(col.optimize(fit=False, apart=True))
+        assert len(pools) == 1 and pools[0].get_start_method() == "spawn"

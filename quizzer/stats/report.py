@@ -9,18 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from quizzer.summary import streak_text
 from quizzer.text import safe_text
 
 __all__ = ["TABLES", "markdown_report", "rich_report", "table_rows"]
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
-def _streak(streak: dict[str, int]) -> str:
-    """``3 days (longest 1 day)``."""
-    return f"{_days(streak['current'])} (longest {_days(streak['longest'])})"
 
 
 def _pct(value: Any) -> str:
@@ -206,7 +198,7 @@ def markdown_report(stats: dict[str, Any]) -> str:
         f"- **Reviews:** {act['total']['scheduled']} scheduled and "
         f"{act['total']['practice']} practice on {act['days_studied']} days, "
         f"{act['total']['seconds'] / 60:.0f} minutes",
-        f"- **Streak:** {_streak(act['streak'])}",
+        f"- **Streak:** {streak_text(act['streak']['current'], act['streak']['longest'])}",
         f"- **True retention (30 days):** {_pct(r['30d']['rate'])} against a desired "
         f"{r['desired']:.0%}",
         f"- **Estimated knowledge:** {stats['memory']['estimated_knowledge']} cards",
@@ -275,7 +267,7 @@ def rich_report(stats: dict[str, Any]) -> list[Any]:
         f"{act['total']['seconds'] / 60:.0f} min",
     )
     summary.add_row(
-        "Streak", _streak(act['streak'])
+        "Streak", streak_text(act['streak']['current'], act['streak']['longest'])
     )
     summary.add_row(
         "Knowledge", f"{stats['memory']['estimated_knowledge']} cards (sum of recall probabilities)"

@@ -755,7 +755,7 @@ async def test_summary_counts_the_session(tui_col, deck_dir, clock):
         assert "Accuracy (choice) 0/1 0%" in text
         assert "Ratings Again 1 Good 1" in text
         assert "Due tomorrow 2" in text
-        assert "Streak 1 day (longest 1)" in text
+        assert "Streak 1 day (longest 1 day)" in text
         await press(pilot, "enter")
         text = screen_text(app)
         assert "TUI demo" in text and "7 to study today" in text

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from quizzer.summary import days_text
 from quizzer.tui.safe import plain, short
 from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.widgets.table import SizedTable
@@ -107,7 +108,7 @@ class DecksScreen(Screen[None]):
         """Add the current streak to the status line."""
         if streak:
             status = self._status.copy()
-            status.append(f"   streak {streak} day{'s' if streak != 1 else ''}", style="dim")
+            status.append(f"   streak {days_text(streak)}", style="dim")
             self.query_one("#decks-status", Static).update(status)
 
     def show_counts(self, counts: list[DeckCounts]) -> None:

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from quizzer.summary import streak_text
 from quizzer.tui.safe import plain, short
 from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.workers import if_current
@@ -110,7 +111,7 @@ def _summary(stats: dict[str, Any], fit: tuple[OptimizeResult, str] | None = Non
         f"{c['suspended']} suspended · {c['buried']} buried · "
         f"{c['leech']} leeches · {c['retired']} retired",
     )
-    grid.add_row("Streak", f"{act['streak']['current']} days (longest {act['streak']['longest']})")
+    grid.add_row("Streak", streak_text(act["streak"]["current"], act["streak"]["longest"]))
     grid.add_row(
         "True retention",
         f"today {pct(r['today']['rate'])} · 7d {pct(r['7d']['rate'])}"
@@ -218,7 +219,7 @@ class StatsScreen(Screen[None]):
         show = if_current(self.show_fit)
         col = self.qapp.col
         source = next(s.source for s in col.settings(deck) if s.name == "parameters")
-        self.app.call_from_thread(show, deck, (col.optimize(deck, fit=False), source))
+        self.app.call_from_thread(show, deck, (col.optimize(deck, fit=False, apart=True), source))
 
     def show_fit(self, deck: str | None, fit: tuple[OptimizeResult, str]) -> None:
         """Show the fit of ``deck``'s parameters (when that deck is still on screen)."""
@@ -303,7 +304,7 @@ class StatsScreen(Screen[None]):
     def run_optimize(self, deck: str | None) -> None:
         """Evaluate and fit off the UI thread (no dialog if the screen has gone since)."""
         offer = if_current(self.offer)
-        self.app.call_from_thread(offer, deck, self.qapp.col.optimize(deck))
+        self.app.call_from_thread(offer, deck, self.qapp.col.optimize(deck, apart=True))
 
     def offer(self, deck: str | None, result: OptimizeResult) -> None:
         """Ask to save better parameters; say plainly why not otherwise."""

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from quizzer.summary import streak_text
 from quizzer.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def render_summary(summary: SessionSummary) -> Table:
     streak = summary.streak
     table.add_row(
         "Streak",
-        f"{streak.current} day{'s' if streak.current != 1 else ''} (longest {streak.longest})",
+        streak_text(streak.current, streak.longest),
     )
     return table
 
