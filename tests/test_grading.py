@@ -410,7 +410,7 @@ def test_typed_cloze(data, response, verdict, expected) -> None:
 
 def test_typed_cloze_message_counts_wrong_blanks() -> None:
     assert grade("cloze", CLOZE3, ["BERT", "x", "y"]).message == "2 of 3 wrong"
-    assert grade("cloze", CLOZE3, ["BERT", "RoBERTo", "MLM"]).message == "almost"
+    assert grade("cloze", CLOZE3, ["BERT", "RoBERTo", "MLM"]).message == "1 of 3 almost"
 
 
 def test_typed_cloze_uses_the_cards_match_mode() -> None:

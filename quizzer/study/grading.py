@@ -229,7 +229,11 @@ def grade(card_type: str, data: dict[str, Any], response: Any) -> Grade:
         if all(g.verdict is Verdict.CORRECT for g in grades):
             return Grade(Verdict.CORRECT, Rating.GOOD, expected)
         if all(g.verdict is not Verdict.WRONG for g in grades):
-            return Grade(Verdict.ALMOST, Rating.HARD, expected, message="almost")
+            # Says which part was off: the verdict line already says "Almost".
+            near = sum(g.verdict is Verdict.ALMOST for g in grades)
+            return Grade(
+                Verdict.ALMOST, Rating.HARD, expected, message=f"{near} of {len(grades)} almost"
+            )
         wrong = sum(g.verdict is Verdict.WRONG for g in grades)
         return Grade(
             Verdict.WRONG, Rating.AGAIN, expected, message=f"{wrong} of {len(grades)} wrong"
