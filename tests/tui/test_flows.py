@@ -728,7 +728,7 @@ async def test_help_lists_every_binding(tui_col, deck_dir, clock):
         for owner in (QuizzerApp, DecksScreen, ReviewScreen, OrderAnswer, BrowseScreen):
             for binding in owner.BINDINGS:
                 assert binding.description in text, (owner.__name__, binding.description)
-        for description in ("Submit / take suggestion", "Suspend/unsuspend", "Move up"):
+        for description in ("Submit / rate ◆", "Suspend/unsuspend", "Move up"):
             assert description in text
         assert "shift+↑" in text or "shift+up" in text
         await press(pilot, "escape")

@@ -66,7 +66,8 @@ class ReviewScreen(Screen[None]):
 
     BINDINGS = [
         Binding("space", "reveal", "Show answer", id="review.reveal"),
-        Binding("enter", "enter", "Submit / take suggestion", id="review.enter", priority=True),
+        # "◆" marks the suggested rating in the rating bar: Enter takes it once graded.
+        Binding("enter", "enter", "Submit / rate ◆", id="review.enter", priority=True),
         Binding("1", "number(1)", "Again", show=False, id="review.1"),
         Binding("2", "number(2)", "Hard", show=False, id="review.2"),
         Binding("3", "number(3)", "Good", show=False, id="review.3"),
@@ -78,6 +79,24 @@ class ReviewScreen(Screen[None]):
         Binding("h", "hint", "Hint", id="review.hint"),
         Binding("escape", "finish", "End", id="review.finish"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer (and show in the footer) only the keys that do something for the card
+        on screen: at 80 columns the footer has room for little else."""
+        card = self.card
+        if action == "reveal":
+            return (
+                card is not None
+                and self.grade is None
+                and card.input not in ("choice", "typed", "order")
+            )
+        if action == "hint":  # also on a card without one, which says so
+            return card is not None and self.grade is None
+        if action == "edit":
+            return card is not None and bool(card.path)
+        if action in ("suspend", "bury"):
+            return card is not None
+        return True
 
     def __init__(self, session: StudySession, title: str):
         super().__init__()
@@ -108,7 +127,9 @@ class ReviewScreen(Screen[None]):
             yield CardText(id="answer")
             yield CardText(id="explain")
         yield RatingBar(id="ratings")
-        yield KeyFooter()
+        # Room for the card's keys at 80 columns; ctrl+p still opens the palette (Help
+        # says so).
+        yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#ratings").display = False
@@ -151,6 +172,7 @@ class ReviewScreen(Screen[None]):
             return
         self.card = card
         self.grade = None
+        self.refresh_bindings()
         self.response = None
         self.shown_at = time.monotonic()
         meta = Text()
@@ -242,6 +264,7 @@ class ReviewScreen(Screen[None]):
             return
         self.response = response
         self.grade = self.session.grade(card, response)
+        self.refresh_bindings()
         label, style = _VERDICT_STYLE[self.grade.verdict]
         verdict = Text(label, style=style)
         if self.grade.message:
