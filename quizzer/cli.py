@@ -1060,18 +1060,15 @@ def schema(output: Path | None) -> None:
 
 
 def _write_new(path: Path, text: str, overwrite: bool) -> None:
-    import os
-    import tempfile
+    from quizzer.stats.files import atomic_writer
 
     if path.exists() and not overwrite:
         _fail(f"{path} already exists; choose another name or pass --force")
     if not path.parent.is_dir():
         _fail(f"the folder {path.parent} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with atomic_writer(path) as handle:  # whole or not at all, even on a full disk
             handle.write(text)
-        os.replace(tmp, path)
     except OSError as exc:
         _fail(f"cannot write {path}: {exc.strerror}")
 

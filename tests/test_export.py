@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -586,6 +587,25 @@ def test_atomic_writer(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError), atomic_writer(tmp_path / "missing" / "x.txt"):
         pass
     assert sorted(os.listdir(tmp_path)) == ["home", "out.txt"]  # home: the test's own
+
+
+def test_a_killed_exports_temporary_file_is_removed_by_the_next(tmp_path: Path) -> None:
+    """A write killed before its rename leaves ``.NAME.*.tmp``: the next write of the same
+    file removes it once a day old (a younger one may be another process's, still
+    writing), and leaves other files alone."""
+    target = tmp_path / "out.csv"
+    stale = tmp_path / ".out.csv.k1ll3d.tmp"
+    recent = tmp_path / ".out.csv.wr1t1ng.tmp"
+    other = tmp_path / ".other.csv.k1ll3d.tmp"
+    for path in (stale, recent, other):
+        path.write_text("partial")
+    old = time.time() - 2 * 24 * 3600
+    for path in (stale, other):
+        os.utime(path, (old, old))
+    with atomic_writer(target) as handle:
+        handle.write("complete\n")
+    assert target.read_text() == "complete\n"
+    assert not stale.exists() and recent.exists() and other.exists()
 
 
 # -- CSV cells ----------------------------------------------------------------------------

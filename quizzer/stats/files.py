@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_writer", "csv_cell", "write_csv"]
+__all__ = ["atomic_writer", "csv_cell", "remove_stale_temporaries", "write_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +45,24 @@ def write_csv(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[An
     return count
 
 
+#: A temporary file older than this is the leftover of a killed write, not one in
+#: progress in another process.
+STALE_AFTER_S = 24 * 3600
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete the temporary files of earlier writes of ``target`` that never finished
+    (the process was killed before its rename): ``.NAME.*.tmp`` older than a day."""
+    import glob
+    import time
+
+    cutoff = time.time() - STALE_AFTER_S
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | Path | None) -> Iterator[IO[str]]:
     """Write to ``path`` through a temporary file renamed into place only when complete,
@@ -65,6 +83,7 @@ def atomic_writer(path: str | Path | None) -> Iterator[IO[str]]:
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(2, "the folder does not exist", str(target.parent))
+    remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     # mkstemp makes the file private (0600); give it the usual permissions instead.
     umask = os.umask(0)
