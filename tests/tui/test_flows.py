@@ -809,3 +809,27 @@ async def test_quit_key(tui_col, deck_dir, clock):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running or app.return_code is not None
+
+
+async def test_footer_lists_the_keys_that_act_and_a_click_presses_one(tui_col, deck_dir, clock):
+    """The one-line footer follows the screen's bindings (Show answer goes once the card
+    is revealed) and a click on a key runs it."""
+    from quizzer.tui.screens.browse import BrowseScreen
+    from quizzer.tui.widgets.footer import KeyFooter
+
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        text = str(footer.render())
+        assert "b Browse" in text and "^p palette" in text
+        column = text.index(" b Browse")
+        await pilot.click(KeyFooter, offset=(column + 2, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, BrowseScreen)
+        await press(pilot, "escape", "enter")  # back, then study: a self-graded card first
+        footer = app.screen.query_one(KeyFooter)
+        assert "space Show answer" in str(footer.render())
+        await press(pilot, "space")
+        assert "Show answer" not in str(footer.render())
+        assert "Submit / rate ◆" in str(footer.render())

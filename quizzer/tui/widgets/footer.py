@@ -1,36 +1,116 @@
-"""The footer of every screen: Textual's, rebuilt only when the keys it shows change."""
+"""The footer of every screen: the keys that act now, drawn as one line of text."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
+from textual import events
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
 
 __all__ = ["KeyFooter"]
 
 
-class KeyFooter(Footer):
-    """Textual's :class:`~textual.widgets.Footer`, minus the needless rebuilds.
+class KeyFooter(Widget):
+    """The keys of the focused widget and its screen, like Textual's Footer, in one line.
 
-    The Footer mounts a widget per key and rebuilds them all whenever the screen's
-    bindings *may* have changed, which is every time focus moves. The review screen
-    moves focus with every card (to the answer widgets and back), and those rebuilds
-    were a third of the time from a rating key to the next card painted. This one
-    rebuilds only when the keys, labels or enabled states it would show differ.
+    Textual's Footer mounts a widget per key and rebuilds them all whenever the
+    bindings may have changed, which is every time focus moves or a key is offered or
+    withdrawn: the review screen does both with every card, and those rebuilds (≈ 17 ms
+    a card) were most of the time from a rating key to the next card painted. This one
+    redraws a line of text. It looks the same (the same theme colours), and a click on
+    a key presses it. The command palette's key sits at the right when there is room.
     """
 
-    _shown: tuple[Any, ...] | None = None
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description", "key-footer--palette"}
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        text-wrap: nowrap;
+        text-overflow: clip;
+        color: $footer-foreground;
+        background: $footer-background;
+        .key-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .key-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .key-footer--palette {
+            color: $footer-description-foreground;
+        }
+    }
+    """
 
-    def bindings_changed(self, screen: Screen[Any]) -> None:
-        """Rebuild when what the footer shows changed (Footer's own rules otherwise)."""
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            shown = tuple(
-                (binding.key, binding.action, binding.description, enabled, tooltip)
-                for _node, binding, enabled, tooltip in screen.active_bindings.values()
-                if binding.show
-            )
-            if shown == self._shown and self._bindings_ready:
+    def __init__(self, show_command_palette: bool = True, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.show_command_palette = show_command_palette
+        #: The keys shown: (start column, end column, key) for clicks.
+        self._spans: list[tuple[int, int, str]] = []
+        self._shown: tuple[Any, ...] | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _keys(self) -> list[tuple[str, str, str, bool]]:
+        """(key, key as shown, description, enabled), one per action, in binding order."""
+        seen: set[str] = set()
+        keys = []
+        palette = self.app.COMMAND_PALETTE_BINDING
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or binding.action in seen or binding.key == palette:
+                continue
+            seen.add(binding.action)
+            display = self.app.get_key_display(binding)
+            keys.append((binding.key, display, binding.description, enabled))
+        return keys
+
+    def _bindings_changed(self, screen: Screen[Any]) -> None:
+        if self.is_attached and screen is self.screen:
+            shown = tuple(self._keys())
+            if shown != self._shown:
+                self._shown = shown
+                self.refresh()
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("key-footer--key")
+        description_style = self.get_component_rich_style("key-footer--description")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        self._spans = []
+        for key, display, description, enabled in self._shown or tuple(self._keys()):
+            start = line.cell_len
+            line.append(f" {display} ", key_style)
+            if description:
+                line.append(f"{description} ", description_style)
+            if not enabled:
+                line.stylize("dim", start)
+            self._spans.append((start, line.cell_len, key))
+        palette = self.app.COMMAND_PALETTE_BINDING
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            entry = self.screen.active_bindings.get(palette)
+            if entry is not None:
+                label = f"▏{self.app.get_key_display(entry[1])} {entry[1].description} "
+                room = self.size.width - line.cell_len
+                if room >= len(label):
+                    start = self.size.width - len(label)
+                    line.append(" " * (room - len(label)))
+                    line.append(label, self.get_component_rich_style("key-footer--palette"))
+                    self._spans.append((start, self.size.width, palette))
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a key presses it."""
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                self.app.simulate_key(key)
                 return
-            self._shown = shown
-        super().bindings_changed(screen)
