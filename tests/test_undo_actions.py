@@ -319,3 +319,27 @@ def test_session_undo_of_another_decks_review(deck: Collection, tmp_path: Path) 
     mine, _ = answer_one(col, T0, Rating.EASY)
     assert tagged.undo().card_id == mine.id
     assert tagged.next_card(now=T0) is None
+
+
+def test_undo_in_a_filtered_practice_session_keeps_its_selection(deck: Collection) -> None:
+    """A practice session's undo may take back a review made elsewhere (undo is
+    collection-wide): that card comes back in the scheduled queue, but not into a
+    practice selection it was never part of ("new" cards here)."""
+    col = deck
+    practice = col.study(deck="undo", mode="practice", filter="new", now=T0)
+    selection = practice.remaining
+    scheduled, _ = answer_one(col, T0, Rating.EASY)  # answered elsewhere: no longer new
+    result = practice.undo()
+    assert result is not None and result.card_id == scheduled.id
+    assert practice.remaining == selection  # nothing added
+    served = []
+    while (card := practice.next_card(now=T0)) is not None:
+        served.append(card.id)
+        practice.answer(card, rating=Rating.GOOD, now=T0)
+    assert len(served) == selection and served.count(scheduled.id) <= 1
+    # the practice session's own answer comes back on its undo
+    again = col.study(deck="undo", mode="practice", filter="new", now=T0)
+    first = again.next_card(now=T0)
+    again.answer(first, rating=Rating.GOOD, now=T0)
+    assert again.undo().card_id == first.id
+    assert again.next_card(now=T0).id == first.id

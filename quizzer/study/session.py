@@ -450,9 +450,16 @@ class StudySession:
         self._done.discard(result.card_id)
         if result.review_id in self.review_ids:
             self.review_ids.remove(result.review_id)
-        if self._history and self._history[-1] == result.card_id:
+        mine = bool(self._history) and self._history[-1] == result.card_id
+        if mine:
             self._history.pop()
             self.answered = max(0, self.answered - 1)
+        if self.mode != "scheduled" and not mine:
+            # A practice or study-ahead session shows its own selection: a review undone
+            # from elsewhere puts nothing in it (the card was never part of it, or is
+            # still queued).
+            self._gone.difference_update(self._buried_by.pop(result.review_id, ()))
+            return result
         self._gone.difference_update(self._buried_by.pop(result.review_id, ()))
         if result.mode != "reset":
             with self.store.read() as session:
