@@ -833,3 +833,19 @@ async def test_footer_lists_the_keys_that_act_and_a_click_presses_one(tui_col, d
         await press(pilot, "space")
         assert "Show answer" not in str(footer.render())
         assert "Submit / rate ◆" in str(footer.render())
+
+
+async def test_help_shows_the_keys_of_the_keymap(tui_col, deck_dir, clock):
+    """Keys remapped in config.toml's [keys] (the app's keymap) are the ones Help lists."""
+    from quizzer.tui.screens.help import HelpScreen
+
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(120, 100)) as pilot:
+        await settle(pilot)
+        app.set_keymap({"review.undo": "z", "decks.browse": "B"})
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        lines = [line.replace("█", " ") for line in screen_text(app).splitlines()]
+        assert any(line.split() == ["z", "Undo"] for line in lines)
+        assert not any(line.split() == ["u", "Undo"] for line in lines)
+        assert any(line.split() == ["B", "Browse"] for line in lines)

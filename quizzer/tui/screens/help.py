@@ -14,8 +14,12 @@ __all__ = ["HelpScreen", "binding_table"]
 
 
 def _keys(binding: Binding, app: App[object]) -> str:
+    # The keys in force: config.toml's [keys] (the app's keymap, by binding id) replace
+    # the defaults, and Help must show what the learner actually presses.
+    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
     return ", ".join(
-        app.get_key_display(Binding(key.strip(), binding.action)) for key in binding.key.split(",")
+        app.get_key_display(Binding(key.strip(), binding.action)) for key in keys.split(",")
     )
 
 
