@@ -245,8 +245,21 @@ def optimize_apart(store: Store, deck: str | None = None, fit: bool = True) -> O
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the app has threads (a forked child could inherit a held lock).
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
         return pool.submit(_optimize_url, store.url, deck, fit).result()
+
+
+def _quiet_child() -> None:
+    """Point the child's standard output and error at /dev/null: it shares the app's
+    terminal, where a stray warning would be drawn over the screen. Its result and any
+    exception come back to the parent through the pool, not through these."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _optimize_url(url: str, deck: str | None, fit: bool) -> OptimizeResult:

@@ -313,3 +313,5 @@ def test_a_large_log_is_evaluated_in_a_child_process(
         monkeypatch.setattr(optimize, "APART_ABOVE", 10)
         same_as_here(col.optimize(fit=False, apart=True))
         assert len(pools) == 1 and pools[0].get_start_method() == "spawn"
+        # a deck filter reaches the child too
+        assert col.optimize("nope", fit=False, apart=True).items == 0
