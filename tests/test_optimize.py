@@ -315,3 +315,21 @@ def test_a_large_log_is_evaluated_in_a_child_process(
         assert len(pools) == 1 and pools[0].get_start_method() == "spawn"
         # a deck filter reaches the child too
         assert col.optimize("nope", fit=False, apart=True).items == 0
+
+
+def test_python_m_quizzer_is_safe_to_import_in_a_spawned_child(tmp_path: Path) -> None:
+    """Under ``python -m quizzer`` a spawned child imports ``quizzer.__main__`` again as
+    ``__mp_main__`` (multiprocessing does): that must not start the command line again."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import runpy, sys; sys.argv = ['quizzer', 'decks']; "
+            "runpy.run_module('quizzer', run_name='__mp_main__')",
+        ],
+        capture_output=True,
+        text=True,
+        env=run_env(tmp_path / "home"),
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
