@@ -245,9 +245,31 @@ def optimize_apart(store: Store, deck: str | None = None, fit: bool = True) -> O
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the app has threads (a forked child could inherit a held lock).
+    _start_resource_tracker()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
         return pool.submit(_optimize_url, store.url, deck, fit).result()
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real file as its stderr.
+
+    The tracker is handed ``sys.stderr``'s file descriptor; inside a Textual app
+    ``sys.stderr`` is a capture object without one, and starting a pool failed there
+    ("bad value(s) in fds_to_keep"). /dev/null, not the terminal: the tracker's
+    warnings would be drawn over the app's screen.
+    """
+    import os
+    import sys
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
 
 
 def _quiet_child() -> None:

@@ -333,3 +333,35 @@ def test_python_m_quizzer_is_safe_to_import_in_a_spawned_child(tmp_path: Path) -
         timeout=60,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_a_child_process_starts_under_a_captured_stderr(tmp_path: Path) -> None:
+    """Inside the Textual app ``sys.stderr`` is a capture object with no file descriptor,
+    and starting the pool failed ("bad value(s) in fds_to_keep"): the statistics screen
+    never showed the fit of a large history. Run in a fresh process, as the resource
+    tracker is started once per process."""
+    log = write_history(tmp_path / "history.csv", cards=30)
+    script = f"""
+import io, sys
+from quizzer import Collection, optimize
+from quizzer.history import import_reviews
+
+class Captured(io.StringIO):
+    def fileno(self):
+        return -1
+
+col = Collection.open({str(tmp_path / "c.db")!r})
+import_reviews(col.store, __import__("pathlib").Path({str(log)!r}))
+optimize.APART_ABOVE = 10
+sys.stderr = Captured()
+print(col.optimize(fit=False, apart=True).items)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=run_env(tmp_path / "home"),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 100

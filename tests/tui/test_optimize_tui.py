@@ -111,3 +111,28 @@ async def test_optimize_with_too_little_history(tui_col: Any, tmp_path: Path) ->
         )
         assert parameters(tui_col, "imported")[1] == "default"
         assert not screen.busy
+
+
+async def test_a_failed_fit_is_said_not_left_evaluating(
+    tui_col: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When evaluating or fitting fails (the child process can't start, the server is
+    gone), the Parameters line says why and `o` says so and can be pressed again."""
+    import_reviews(tui_col.store, write_history(tmp_path / "history.csv"), now=FIXED_NOW)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no process for you")
+
+    monkeypatch.setattr(type(tui_col), "optimize", broken)
+    app = make_app(tui_col)
+    notes = record_notifications(app)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_stats(pilot)
+        await settle(pilot)
+        summary = compact(widget_text(app, screen.query_one("#stats-summary", Static)))
+        assert compact("could not be evaluated: no process for you") in summary
+        for _ in range(2):  # not stuck "busy"
+            await press(pilot, "o")
+            await settle(pilot)
+            assert "Could not fit the parameters: no process for you" in notes[-1]
+        assert not screen.busy

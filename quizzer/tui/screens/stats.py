@@ -76,10 +76,17 @@ _SOURCES = {
 }
 
 
-def _fit_line(fit: tuple[OptimizeResult, str] | None) -> Text:
+#: The fit shown on the "Parameters" line: (result, source), the reason it could not be
+#: computed, or None while it is.
+Fit = tuple["OptimizeResult", str] | str | None
+
+
+def _fit_line(fit: Fit) -> Text:
     """The "Parameters" line: whose parameters are in use, and how they fit."""
     if fit is None:
         return Text("evaluating…", style="dim")
+    if isinstance(fit, str):
+        return Text(f"could not be evaluated: {fit}", style="red")
     result, source = fit
     line = Text(_SOURCES.get(source, "this deck's own"))
     if result.current is None:
@@ -92,7 +99,7 @@ def _fit_line(fit: tuple[OptimizeResult, str] | None) -> Text:
     return line
 
 
-def _summary(stats: dict[str, Any], fit: tuple[OptimizeResult, str] | None = None) -> Table:
+def _summary(stats: dict[str, Any], fit: Fit = None) -> Table:
     c, r, act, cal = stats["cards"], stats["retention"], stats["activity"], stats["calibration"]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -170,7 +177,7 @@ class StatsScreen(Screen[None]):
         self.deck = deck
         self.stats: dict[str, Any] | None = None
         #: The fit of the parameters in use, and the setting's source, for ``fit_deck``.
-        self.fit: tuple[OptimizeResult, str] | None = None
+        self.fit: Fit = None
         self.fit_deck: str | None = None
         #: A fit or a save is running (the app clears it if the worker fails).
         self.busy = False
@@ -210,7 +217,7 @@ class StatsScreen(Screen[None]):
         stats = self.qapp.col.stats(self.deck, days=90, now=self.qapp.now())
         self.app.call_from_thread(self.show, stats)
 
-    def _current_fit(self) -> tuple[OptimizeResult, str] | None:
+    def _current_fit(self) -> Fit:
         return self.fit if self.fit is not None and self.fit_deck == self.deck else None
 
     @work(thread=True, exclusive=True, group="stats-fit", exit_on_error=False)
@@ -218,10 +225,15 @@ class StatsScreen(Screen[None]):
         """Evaluate the parameters in use on ``deck``'s history, off the UI thread."""
         show = if_current(self.show_fit)
         col = self.qapp.col
-        source = next(s.source for s in col.settings(deck) if s.name == "parameters")
-        self.app.call_from_thread(show, deck, (col.optimize(deck, fit=False, apart=True), source))
+        fit: Fit
+        try:
+            source = next(s.source for s in col.settings(deck) if s.name == "parameters")
+            fit = (col.optimize(deck, fit=False, apart=True), source)
+        except Exception as exc:  # said on the line, not left "evaluating…" forever
+            fit = str(exc) or type(exc).__name__
+        self.app.call_from_thread(show, deck, fit)
 
-    def show_fit(self, deck: str | None, fit: tuple[OptimizeResult, str]) -> None:
+    def show_fit(self, deck: str | None, fit: Fit) -> None:
         """Show the fit of ``deck``'s parameters (when that deck is still on screen)."""
         self.fit, self.fit_deck = fit, deck
         if self.stats is not None and deck == self.deck:
@@ -304,7 +316,21 @@ class StatsScreen(Screen[None]):
     def run_optimize(self, deck: str | None) -> None:
         """Evaluate and fit off the UI thread (no dialog if the screen has gone since)."""
         offer = if_current(self.offer)
-        self.app.call_from_thread(offer, deck, self.qapp.col.optimize(deck, apart=True))
+        try:
+            result = self.qapp.col.optimize(deck, apart=True)
+        except Exception as exc:  # said, and "o" works again (busy stayed set before)
+            self.app.call_from_thread(self._optimize_failed, str(exc) or type(exc).__name__)
+            return
+        self.app.call_from_thread(offer, deck, result)
+
+    def _optimize_failed(self, reason: str) -> None:
+        self.busy = False
+        self.notify(
+            f"Could not fit the parameters: {reason}. Nothing was changed.",
+            markup=False,
+            severity="error",
+            timeout=10,
+        )
 
     def offer(self, deck: str | None, result: OptimizeResult) -> None:
         """Ask to save better parameters; say plainly why not otherwise."""
