@@ -477,7 +477,7 @@ def measure_rss(scale: dict[str, Any], work: Path) -> dict[str, Any]:
                    "Python importing textual.app, sqlmodel, fsrs, yaml", 250, unit="MB",
                    absolute=True,
                    note=f"{built['cards']} cards, {built['reviews']} reviews; peak MB after: "
-                        f"{steps}")
+                        f"{steps}; the statistics screen's fit: {result.get('fit')}")
 
 
 MEASURES["tui_answer"] = measure_tui_answer

@@ -281,6 +281,11 @@ async def probe_rss(db: str, now: datetime, answers: int) -> dict[str, Any]:
         await until(pilot, lambda: app.screen is decks)
         await pilot.press("s")
         await until(pilot, lambda: app.screen is not decks)
+        # the statistics and the fit of the parameters (#8) both shown, whatever it took
+        stats_screen = app.screen
+        await until(pilot, lambda: getattr(stats_screen, "stats", None) is not None
+                    and getattr(stats_screen, "fit", None) is not None, timeout=600)
+        fit = stats_screen.fit
         await settle(pilot)
         steps["stats"] = maxrss_kb()
         await pilot.press("escape")
@@ -300,6 +305,7 @@ async def probe_rss(db: str, now: datetime, answers: int) -> dict[str, Any]:
         await pilot.press("escape")
         await settle(pilot)
     return {"maxrss_kb": maxrss_kb(), "steps": steps, "answered": answered,
+            "fit": fit if isinstance(fit, str) else f"{fit[0].items} items",
             "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
