@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 __all__ = ["BrowseScreen"]
 
 _RATINGS = {0: "reset", 1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+#: The prompt first and the deck last: at 80 columns, beside the detail pane, the deck's
+#: name used to take the room and cut the prompt to a dozen characters.
 _COLUMNS = [
-    ("deck", "Deck"),
-    ("type", "Type"),
     ("prompt", "Prompt"),
+    ("type", "Type"),
     ("state", "State"),
     ("due", "Due"),
     ("stability", "Stab."),
@@ -37,6 +38,7 @@ _COLUMNS = [
     ("r", "R now"),
     ("lapses", "Lapses"),
     ("flags", "Flags"),
+    ("deck", "Deck"),
 ]
 
 
@@ -131,9 +133,8 @@ class BrowseScreen(Screen[None]):
         self.rows = {str(r.id): r for r in rows}
         for r in rows:
             table.add_row(
-                plain(short(r.deck, 24)),
-                r.type,
                 plain(short(r.prompt, 48)),
+                r.type,
                 r.state,
                 _date(r.due),
                 _num(r.stability, ".1f"),
@@ -141,6 +142,7 @@ class BrowseScreen(Screen[None]):
                 _num(r.retrievability, ".0%"),
                 Text(str(r.lapses), justify="right"),
                 " ".join(r.flags),
+                plain(short(r.deck, 24)),
                 key=str(r.id),
             )
         if self.sort_key:
