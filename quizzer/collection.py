@@ -204,18 +204,19 @@ class Collection:
                 select(decks_t.c.id, decks_t.c.slug, decks_t.c.title).order_by(decks_t.c.title)
             ).all()
             settings = {slug: repo.deck_settings(session, slug) for _, slug, _ in decks}
-            # One pass over the cards for every deck whose day ends at the same moment
-            # (all of them, unless deck settings differ in time zone or start hour).
-            by_end: dict[datetime, list[int]] = {}
+            # One pass over the cards for every deck whose study day is the same (all of
+            # them, unless deck settings differ in time zone or start hour).
+            by_day: dict[tuple[datetime, datetime], list[int]] = {}
             days = {}
             for deck_id, slug, _ in decks:
                 days[deck_id] = repo.day_for(settings[slug], now)
-                by_end.setdefault(days[deck_id].end, []).append(deck_id)
+                key = (days[deck_id].start, days[deck_id].end)
+                by_day.setdefault(key, []).append(deck_id)
             rows: dict[int, Any] = {}
             done: dict[int, tuple[int, int]] = {}
             active = repo.active(now)
             kept = cards_t.c.retired_at.is_(None)
-            for end, ids in by_end.items():
+            for (_start, end), ids in by_day.items():
                 done |= repo.done_today(session, ids, days[ids[0]])
                 today = cards_t.c.due < end
                 for row in session.execute(

@@ -24,6 +24,7 @@ and at the current one so that the trade-off can be shown in figures.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -144,11 +145,16 @@ def items_in_time_order(
     answers once took 500 MB as lists of per-card prefixes before their conversion.
     """
     histories: dict[Any, tuple[date | None, list[Any]]] = {}
+    made: dict[Any, list[int]] = {}  # a card's items, by position, until a reset
     items: list[Any] = []
     count = 0
     for card, when, rating, mode in answers:
         if mode == "reset":
+            # The history starts over: what came before it counts for nothing, the
+            # items it already gave included.
             count -= len(histories.pop(card, (None, []))[1])
+            for position in made.pop(card, ()):
+                items[position] = None
             continue
         count += 1
         day = day_of(when)
@@ -156,9 +162,10 @@ def items_in_time_order(
         delta = 0 if last is None else (day - last).days
         reviews.append(review(rating, delta))
         if delta > 0:
+            made.setdefault(card, []).append(len(items))
             items.append(item(reviews))  # fsrs-rs weighs items by position: time order
         histories[card] = (day, reviews)
-    return items, count
+    return [i for i in items if i is not None], count
 
 
 def _in_time_order(
@@ -251,6 +258,9 @@ def optimize_apart(store: Store, deck: str | None = None, fit: bool = True) -> O
         return pool.submit(_optimize_url, store.url, deck, fit).result()
 
 
+_STDERR_SWAP = threading.Lock()
+
+
 def _start_resource_tracker() -> None:
     """Start multiprocessing's resource tracker with a real file as its stderr.
 
@@ -263,13 +273,14 @@ def _start_resource_tracker() -> None:
     import sys
     from multiprocessing import resource_tracker
 
-    saved = sys.stderr
-    with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull
-        try:
-            resource_tracker.ensure_running()
-        finally:
-            sys.stderr = saved
+    with _STDERR_SWAP:  # two workers may start fits at once; sys.stderr is global
+        saved = sys.stderr
+        with open(os.devnull, "w") as devnull:
+            sys.stderr = devnull
+            try:
+                resource_tracker.ensure_running()
+            finally:
+                sys.stderr = saved
 
 
 def _quiet_child() -> None:

@@ -82,6 +82,26 @@ def test_items_for_a_hand_made_history() -> None:
     assert [item.long_term_review_cnt() for item in fsrs_items] == [1, 1, 2, 3]
 
 
+def test_a_reset_drops_the_items_of_the_history_before_it() -> None:
+    """A reset starts the card's history over: the items its earlier answers gave are
+    not trained on, and its reviews are not counted."""
+    day_of = lambda when: (when - timedelta(hours=4)).date()  # noqa: E731
+    histories = {
+        "a": [
+            (at(1, 9), 3, "scheduled"),
+            (at(2, 9), 3, "scheduled"),  # an item …
+            (at(3, 9), 3, "scheduled"),  # … and another, both before the reset
+            (at(4, 9), 0, "reset"),
+            (at(5, 9), 3, "scheduled"),
+            (at(6, 9), 1, "scheduled"),  # the only item left
+        ],
+        "b": [(at(2, 10), 3, "scheduled"), (at(4, 10), 3, "scheduled")],
+    }
+    items, reviews = item_reviews(histories, day_of)
+    assert items == [[(3, 0), (3, 2)], [(3, 0), (1, 1)]]  # b on 4 Apr, a on 6 Apr
+    assert reviews == 4
+
+
 def test_fsrs_rs_weighs_items_by_position() -> None:
     """Why the items must be in review-time order: fsrs-rs's evaluate is a weighted mean,
     weight 0.25 + 0.75·(i/(n−1))³ for the i-th of n items (recent reviews count most)."""

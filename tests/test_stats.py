@@ -1436,3 +1436,26 @@ def test_imported_history_is_not_forecast(tmp_path: Path) -> None:
     stats = col.stats(now=NOW)
     assert stats["memory"]["studied_cards"] == 2
     assert sum(f["due"] for f in stats["forecast"]) == 0
+
+
+@pytest.mark.backends
+def test_an_answer_in_the_last_instant_of_a_study_day_belongs_to_it(
+    col: Collection, tmp_path: Path
+) -> None:
+    """SQLite reads the fraction of a second to the millisecond, rounding: an answer at
+    03:59:59.9996 counted on the next study day there (and not on PostgreSQL)."""
+    from quizzer.study.types import Rating
+
+    deck = "deck: edge\ntitle: Edge\ncards:\n  - id: x\n    front: X?\n    back: X\n"
+    path = write_deck(tmp_path / "decks", "edge.yaml", deck)
+    col.import_decks([path], now=NOW - timedelta(days=9))
+    col.set_setting("timezone", "UTC")
+    col.set_setting("day_start_hour", 4)
+    when = datetime(2026, 3, 2, 3, 59, 59, 999600, tzinfo=UTC)  # still 1 March's day
+    session = col.study("edge", now=when)
+    session.answer(session.next_card(now=when), rating=Rating.GOOD, now=when)
+    later = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    days = {d["date"]: d["scheduled"] for d in col.stats(now=later)["activity"]["days"]}
+    assert days.get("2026-03-01") == 1 and not days.get("2026-03-02")
+    assert col.current_streak(now=later) == 1  # yesterday's, today not yet studied
+    assert col.streak(now=later).current == 1

@@ -343,3 +343,22 @@ def test_undo_in_a_filtered_practice_session_keeps_its_selection(deck: Collectio
     again.answer(first, rating=Rating.GOOD, now=T0)
     assert again.undo().card_id == first.id
     assert again.next_card(now=T0).id == first.id
+
+
+def test_undo_of_another_devices_review_of_the_same_card_is_not_the_sessions(
+    deck: Collection,
+) -> None:
+    """Undo goes by review, not by card: when another device answered this session's
+    last card since, undoing that review leaves this session's own answer counted."""
+    col = deck
+    mine = col.study(deck="undo", now=T0)
+    card = mine.next_card(now=T0)
+    mine.answer(card, rating=Rating.AGAIN, now=T0)
+    later = T0 + 20 * MIN
+    other = col.study(deck="undo", now=later)
+    again = other.next_card(now=later)
+    assert again.id == card.id  # the learning card, answered elsewhere
+    theirs = other.answer(again, rating=Rating.GOOD, now=later)
+    result = mine.undo()
+    assert result is not None and result.review_id == theirs.review_id
+    assert mine.answered == 1 and len(mine.review_ids) == 1

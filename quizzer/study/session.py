@@ -448,11 +448,15 @@ class StudySession:
         if result is None:
             return None
         self._done.discard(result.card_id)
-        if result.review_id in self.review_ids:
-            self.review_ids.remove(result.review_id)
-        mine = bool(self._history) and self._history[-1] == result.card_id
+        # This session's own review only if it made that very review (another device
+        # may have answered the same card since).
+        mine = result.review_id in self.review_ids
         if mine:
-            self._history.pop()
+            self.review_ids.remove(result.review_id)
+            for index in range(len(self._history) - 1, -1, -1):
+                if self._history[index] == result.card_id:
+                    del self._history[index]
+                    break
             self.answered = max(0, self.answered - 1)
         if self.mode != "scheduled" and not mine:
             # A practice or study-ahead session shows its own selection: a review undone

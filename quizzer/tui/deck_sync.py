@@ -92,9 +92,12 @@ class DeckSync(App[None]):
                 self.notify(f"{name}: {', '.join(parts)}", markup=False)
             if announce and not changed and not report.errors:
                 self.notify("Decks are up to date.", markup=False)
-        # Unchanged decks leave the counts as they are (the deck list counted them when
-        # it was shown): at start-up, a second count would delay nothing but cost a scan.
-        if changed or announce or report.errors:
+        # Files skipped as unchanged leave the counts as they are (the deck list counted
+        # them when shown): at start-up, a second count would cost a scan for nothing.
+        # Anything else recounts: a new or retitled deck changes the list with no card
+        # added, and so does a relink.
+        touched = report.relinked or any(f.status != "unchanged" for f in report.files)
+        if touched or announce or report.errors:
             for screen in self.screen_stack:
                 if isinstance(screen, DecksScreen):
                     screen.refresh_counts()

@@ -849,3 +849,17 @@ async def test_help_shows_the_keys_of_the_keymap(tui_col, deck_dir, clock):
         assert any(line.split() == ["z", "Undo"] for line in lines)
         assert not any(line.split() == ["u", "Undo"] for line in lines)
         assert any(line.split() == ["B", "Browse"] for line in lines)
+
+
+async def test_live_reload_of_a_retitled_deck_updates_the_list(tui_col, deck_dir, clock):
+    """A change that adds or updates no card (the deck's title) still redraws the deck
+    list after a reload: only files skipped as unchanged leave the counts alone."""
+    app = make_app(tui_col, [deck_dir], clock, watch=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "TUI demo" in screen_text(app)
+        path = deck_dir / "demo.yaml"
+        path.write_text(DEMO_DECK.replace("title: TUI demo", "title: Renamed demo"), "utf-8")
+        await pilot.pause(2.5)
+        await settle(pilot)
+        assert "Renamed demo" in screen_text(app)

@@ -96,7 +96,13 @@ class DecksScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="deck-counts", exit_on_error=False)
     def refresh_counts(self) -> None:
         """Recount in a worker, then redraw the table; the streak follows."""
-        counts = self.qapp.col.deck_counts(now=self.qapp.now())
+        try:
+            counts = self.qapp.col.deck_counts(now=self.qapp.now())
+        except Exception:
+            # The start-up import waits for the first count: it must not wait forever
+            # when that count fails (a server not reachable yet).
+            self.app.call_from_thread(self._first_count_done)
+            raise
         # Fix: a count superseded by a newer one (e.g. the one started at mount, before
         # the first import) must not arrive last and show stale rows, or "No decks yet".
         self.app.call_from_thread(if_current(self.show_counts), counts)
@@ -137,6 +143,10 @@ class DecksScreen(Screen[None]):
         self.query_one("#decks-status", Static).update(self._status)
         if not empty:
             table.focus()
+        self._first_count_done()
+
+    def _first_count_done(self) -> None:
+        """Say once that the list has been counted (or tried to be)."""
         if not self._counted:
             self._counted = True
             self.post_message(self.Counted())
