@@ -206,19 +206,17 @@ class Collection:
             settings = {slug: repo.deck_settings(session, slug) for _, slug, _ in decks}
             # One pass over the cards for every deck whose study day is the same (all of
             # them, unless deck settings differ in time zone or start hour).
-            by_day: dict[tuple[datetime, datetime], list[int]] = {}
-            days = {}
+            by_day: dict[tuple[datetime, datetime], tuple[Any, list[int]]] = {}
             for deck_id, slug, _ in decks:
-                days[deck_id] = repo.day_for(settings[slug], now)
-                key = (days[deck_id].start, days[deck_id].end)
-                by_day.setdefault(key, []).append(deck_id)
+                day = repo.day_for(settings[slug], now)
+                by_day.setdefault((day.start, day.end), (day, []))[1].append(deck_id)
             rows: dict[int, Any] = {}
             done: dict[int, tuple[int, int]] = {}
             active = repo.active(now)
             kept = cards_t.c.retired_at.is_(None)
-            for (_start, end), ids in by_day.items():
-                done |= repo.done_today(session, ids, days[ids[0]])
-                today = cards_t.c.due < end
+            for day, ids in by_day.values():
+                done |= repo.done_today(session, ids, day)
+                today = cards_t.c.due < day.end
                 for row in session.execute(
                     select(
                         cards_t.c.deck_id,

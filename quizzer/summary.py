@@ -88,7 +88,7 @@ def current_streak(store: Store, now: datetime | None = None) -> int:
     from sqlalchemy import bindparam
 
     from quizzer.study import repo
-    from quizzer.study.days import DayFolder, local_zone
+    from quizzer.study.days import DayFolder, current_run, local_zone
 
     now = now or datetime.now(UTC)
     stmt = (
@@ -109,13 +109,7 @@ def current_streak(store: Store, now: datetime | None = None) -> int:
             end = min(folder.day_start(day + timedelta(days=1)), now + timedelta(microseconds=1))
             return session.execute(stmt, {"start": start, "end": end}).first() is not None
 
-        today = folder.day_of(now)
-        day = today if studied(today) else today - timedelta(days=1)
-        count = 0
-        while studied(day):
-            count += 1
-            day -= timedelta(days=1)
-    return count
+        return current_run(studied, folder.day_of(now))
 
 
 def session_summary(

@@ -7,10 +7,11 @@ handled by building each boundary from a local date and hour with ``zoneinfo``.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-__all__ = ["DayFolder", "StudyDay", "local_zone", "runs_of_days", "study_day"]
+__all__ = ["DayFolder", "StudyDay", "current_run", "local_zone", "runs_of_days", "study_day"]
 
 
 class _MachineZone(tzinfo):
@@ -126,9 +127,15 @@ def runs_of_days(studied: set[date], today: date) -> tuple[int, int]:
         run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
         longest = max(longest, run)
         previous = day
+    return current_run(studied.__contains__, today), longest
+
+
+def current_run(studied: Callable[[date], bool], today: date) -> int:
+    """Days in a row up to today with ``studied(day)`` true; the run may end yesterday,
+    as a streak is not lost before today is over. Asks only about the run's days."""
     current = 0
-    day = today if today in studied else today - timedelta(days=1)
-    while day in studied:
+    day = today if studied(today) else today - timedelta(days=1)
+    while studied(day):
         current += 1
         day -= timedelta(days=1)
-    return current, longest
+    return current

@@ -458,13 +458,12 @@ class StudySession:
                     del self._history[index]
                     break
             self.answered = max(0, self.answered - 1)
+        self._gone.difference_update(self._buried_by.pop(result.review_id, ()))
         if self.mode != "scheduled" and not mine:
             # A practice or study-ahead session shows its own selection: a review undone
             # from elsewhere puts nothing in it (the card was never part of it, or is
             # still queued).
-            self._gone.difference_update(self._buried_by.pop(result.review_id, ()))
             return result
-        self._gone.difference_update(self._buried_by.pop(result.review_id, ()))
         if result.mode != "reset":
             with self.store.read() as session:
                 state = session.execute(

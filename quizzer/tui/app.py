@@ -60,6 +60,7 @@ class QuizzerApp(DeckSync):
         self.open_deck = open_deck
         self.watch_files = watch
         self._mtimes: dict[str, int] = {}
+        self._start_import_done = False
 
     def now(self) -> datetime:
         """The current time (fixed in tests)."""
@@ -74,7 +75,6 @@ class QuizzerApp(DeckSync):
         self.theme_changed_signal.subscribe(self, lambda theme: save_ui_state(theme=theme.name))
         self._apply_keymap()
         self.push_screen(DecksScreen())
-        self._start_import_done = False
         if self.open_deck is not None:
             self.import_at_start()  # the deck to open may be new
         if self.watch_files:

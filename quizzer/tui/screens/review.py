@@ -85,11 +85,7 @@ class ReviewScreen(Screen[None]):
         on screen: at 80 columns the footer has room for little else."""
         card = self.card
         if action == "reveal":
-            return (
-                card is not None
-                and self.grade is None
-                and card.input not in ("choice", "typed", "order")
-            )
+            return card is not None and self.grade is None and card.input == "reveal"
         if action == "hint":  # also on a card without one, which says so
             return card is not None and self.grade is None
         if action == "edit":
@@ -204,8 +200,7 @@ class ReviewScreen(Screen[None]):
         """Put the widgets that take ``card``'s response in the answer slot."""
         slot = self.query_one("#answer-slot", Vertical)
         slot.display = True
-        reveal = card.input not in ("choice", "typed", "order")
-        if reveal and slot.query(".reveal-help"):
+        if card.input == "reveal" and slot.query(".reveal-help"):
             self.focus()  # a self-graded card after another: the help stays as it is
             return
         await slot.remove_children()

@@ -86,7 +86,7 @@ def _fit_line(fit: Fit) -> Text:
     if fit is None:
         return Text("evaluating…", style="dim")
     if isinstance(fit, str):
-        return Text(f"could not be evaluated: {fit}", style="red")
+        return plain(f"could not be evaluated: {fit}", "red")  # may quote a deck's name
     result, source = fit
     line = Text(_SOURCES.get(source, "this deck's own"))
     if result.current is None:

@@ -52,8 +52,8 @@ class KeyFooter(Widget):
     def __init__(self, show_command_palette: bool = True, **kwargs: Any):
         super().__init__(**kwargs)
         self.show_command_palette = show_command_palette
-        #: The keys shown: (start column, end column, key) for clicks.
-        self._spans: list[tuple[int, int, str]] = []
+        #: The keys shown: (start column, end column, key, enabled) for clicks.
+        self._spans: list[tuple[int, int, str, bool]] = []
         self._shown: tuple[Any, ...] | None = None
 
     def on_mount(self) -> None:
@@ -94,7 +94,7 @@ class KeyFooter(Widget):
                 line.append(f"{description} ", description_style)
             if not enabled:
                 line.stylize("dim", start)
-            self._spans.append((start, line.cell_len, key))
+            self._spans.append((start, line.cell_len, key, enabled))
         palette = self.app.COMMAND_PALETTE_BINDING
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             entry = self.screen.active_bindings.get(palette)
@@ -105,12 +105,15 @@ class KeyFooter(Widget):
                     start = self.size.width - len(label)
                     line.append(" " * (room - len(label)))
                     line.append(label, self.get_component_rich_style("key-footer--palette"))
-                    self._spans.append((start, self.size.width, palette))
+                    self._spans.append((start, self.size.width, palette, entry[2]))
         return line
 
     def on_click(self, event: events.Click) -> None:
-        """A click on a key presses it."""
-        for start, end, key in self._spans:
+        """A click on a key presses it (a dimmed one rings the bell, as in Textual)."""
+        for start, end, key, enabled in self._spans:
             if start <= event.x < end:
-                self.app.simulate_key(key)
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
                 return
