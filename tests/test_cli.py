@@ -168,8 +168,9 @@ def test_quizzer_db_env_and_home(tmp_path: Path) -> None:
     assert (home / "quizzer.db").exists()
     assert "pretraining-objectives" in out.stdout
     env = run_env(home) | {"QUIZZER_DB": str(tmp_path / "other.db")}
-    subprocess.run([sys.executable, "-m", "quizzer", "decks"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "quizzer", "decks"], env=env, check=True, capture_output=True
+    )
     assert (tmp_path / "other.db").exists()
 
 
@@ -177,8 +178,12 @@ def test_control_characters_in_deck_text_are_neutralized(tmp_path: Path) -> None
     """Escapes that would make terminal control sequences are refused, and the error
     that quotes the line shows them as typed, never as live sequences."""
     folder = tmp_path / "decks"
-    write_deck(folder, "d.yaml", 'deck: d\ntitle: "Evil \\e]52;c;SGVsbG8=\\a \\e[2J title"\n'
-               "cards:\n  - id: a\n    front: A?\n    back: B\n")
+    write_deck(
+        folder,
+        "d.yaml",
+        'deck: d\ntitle: "Evil \\e]52;c;SGVsbG8=\\a \\e[2J title"\n'
+        "cards:\n  - id: a\n    front: A?\n    back: B\n",
+    )
     db = str(tmp_path / "c.db")
     out = quizzer("--db", db, "import", str(folder), home=tmp_path)
     assert out.returncode != 0
@@ -186,3 +191,24 @@ def test_control_characters_in_deck_text_are_neutralized(tmp_path: Path) -> None
     assert "\x1b" not in out.stderr + out.stdout and "\x07" not in out.stderr + out.stdout
     listing = quizzer("--db", db, "decks", home=tmp_path)
     assert "Evil" not in listing.stdout  # nothing of the deck was imported
+
+
+def test_check_command_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """The editor-hook path (`quizzer check`, through the console script's entry point)
+    stays clear of modules that cost a tenth of its time or more (docs/performance.md)."""
+    code = textwrap.dedent(f"""
+        import sys
+        from quizzer.entry import main
+        sys.argv = ["quizzer", "check", {str(REPO / "decks")!r}]
+        try:
+            main()
+        except SystemExit as stop:
+            code = stop.code
+        slow = sorted(m for m in ("click", "typing", "dataclasses", "inspect",
+                                  "sqlalchemy", "json") if m in sys.modules)
+        print("EXIT:", code, "SLOW:", slow)
+    """)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=run_env(tmp_path)
+    )
+    assert "EXIT: 0 SLOW: []" in out.stdout, out.stdout + out.stderr

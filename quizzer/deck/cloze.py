@@ -9,7 +9,8 @@ one would silently shift the other.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from quizzer.deck.record import FrozenRecord
 
 __all__ = ["ClozeError", "Deletion", "groups", "parse_cloze", "render_cloze"]
 
@@ -20,8 +21,7 @@ class ClozeError(ValueError):
     """A cloze text is malformed; the message says how."""
 
 
-@dataclass(frozen=True, slots=True)
-class Deletion:
+class Deletion(FrozenRecord):
     """One ``{{...}}`` in a cloze text.
 
     Attributes:
@@ -32,11 +32,16 @@ class Deletion:
         end: Offset just after ``}}``.
     """
 
+    _fields = ("group", "answer", "hint", "start", "end")
+    __slots__ = _fields
     group: int
     answer: str
     hint: str | None
     start: int
     end: int
+
+    def __init__(self, group: int, answer: str, hint: str | None, start: int, end: int):
+        self._set(group=group, answer=answer, hint=hint, start=start, end=end)
 
 
 def parse_cloze(text: str) -> list[Deletion]:

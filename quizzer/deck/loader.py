@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from quizzer.deck.model import DeckSpec
 from quizzer.deck.problems import DeckError, Problem
+from quizzer.deck.record import Record
 
 TYPE_CHECKING = False  # typing's costs a tenth of `quizzer check` to import
 if TYPE_CHECKING:
@@ -24,13 +24,19 @@ __all__ = ["DeckResult", "find_deck_files", "load_deck", "parse_deck_bytes", "re
 DECK_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(slots=True)
-class DeckResult:
+class DeckResult(Record):
     """The outcome of reading one deck file."""
 
+    _fields = ("path", "deck", "problems")
+    __slots__ = _fields
     path: str
     deck: DeckSpec | None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem]
+
+    def __init__(self, path: str, deck: DeckSpec | None, problems: list[Problem] | None = None):
+        self.path = path
+        self.deck = deck
+        self.problems = [] if problems is None else problems
 
     @property
     def errors(self) -> list[Problem]:

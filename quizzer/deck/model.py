@@ -7,7 +7,7 @@ cloze group), which are what gets scheduled and stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from quizzer.deck.record import Record
 
 TYPE_CHECKING = False  # typing's costs a tenth of `quizzer check` to import
 if TYPE_CHECKING:
@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["DeckSpec", "NoteSpec", "StudyCard"]
 
 
-@dataclass(slots=True)
-class NoteSpec:
+class NoteSpec(Record):
     """One entry under ``cards:``, validated.
 
     Attributes:
@@ -35,6 +34,21 @@ class NoteSpec:
         hint: A hint to show on request.
     """
 
+    _fields = (
+        "index",
+        "line",
+        "col",
+        "type",
+        "id",
+        "key",
+        "prompt",
+        "fields",
+        "tags",
+        "source",
+        "explain",
+        "hint",
+    )
+    __slots__ = _fields
     index: int
     line: int
     col: int
@@ -43,25 +57,76 @@ class NoteSpec:
     key: str
     prompt: str
     fields: dict[str, Any]
-    tags: tuple[str, ...] = ()
-    source: str | None = None
-    explain: str | None = None
-    hint: str | None = None
+    tags: tuple[str, ...]
+    source: str | None
+    explain: str | None
+    hint: str | None
+
+    def __init__(
+        self,
+        index: int,
+        line: int,
+        col: int,
+        type: str,
+        id: str | None,
+        key: str,
+        prompt: str,
+        fields: dict[str, Any],
+        tags: tuple[str, ...] = (),
+        source: str | None = None,
+        explain: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.index = index
+        self.line = line
+        self.col = col
+        self.type = type
+        self.id = id
+        self.key = key
+        self.prompt = prompt
+        self.fields = fields
+        self.tags = tags
+        self.source = source
+        self.explain = explain
+        self.hint = hint
 
 
-@dataclass(slots=True)
-class DeckSpec:
+class DeckSpec(Record):
     """A validated deck file."""
 
+    _fields = ("path", "id", "title", "description", "source", "tags", "match", "input", "notes")
+    __slots__ = _fields
     path: str
     id: str
     title: str
-    description: str | None = None
-    source: str | None = None
-    tags: tuple[str, ...] = ()
-    match: str = "normal"
-    input: str = "reveal"
-    notes: list[NoteSpec] = field(default_factory=list)
+    description: str | None
+    source: str | None
+    tags: tuple[str, ...]
+    match: str
+    input: str
+    notes: list[NoteSpec]
+
+    def __init__(
+        self,
+        path: str,
+        id: str,
+        title: str,
+        description: str | None = None,
+        source: str | None = None,
+        tags: tuple[str, ...] = (),
+        match: str = "normal",
+        input: str = "reveal",
+        notes: list[NoteSpec] | None = None,
+    ) -> None:
+        self.path = path
+        self.id = id
+        self.title = title
+        self.description = description
+        self.source = source
+        self.tags = tags
+        self.match = match
+        self.input = input
+        self.notes = [] if notes is None else notes
 
     def study_cards(self) -> list[StudyCard]:
         """Every card the deck schedules, in deck order (siblings follow their note)."""
@@ -70,8 +135,7 @@ class DeckSpec:
         return expand(self)
 
 
-@dataclass(slots=True)
-class StudyCard:
+class StudyCard(Record):
     """One schedulable card, as stored in the database.
 
     Attributes:
@@ -86,6 +150,8 @@ class StudyCard:
         content_hash: A hash of ``data``; an edit changes it.
     """
 
+    _fields = ("key", "note_key", "sibling", "type", "position", "line", "data", "content_hash")
+    __slots__ = _fields
     key: str
     note_key: str
     sibling: str
@@ -94,3 +160,23 @@ class StudyCard:
     line: int
     data: dict[str, Any]
     content_hash: str
+
+    def __init__(
+        self,
+        key: str,
+        note_key: str,
+        sibling: str,
+        type: str,
+        position: int,
+        line: int,
+        data: dict[str, Any],
+        content_hash: str,
+    ) -> None:
+        self.key = key
+        self.note_key = note_key
+        self.sibling = sibling
+        self.type = type
+        self.position = position
+        self.line = line
+        self.data = data
+        self.content_hash = content_hash

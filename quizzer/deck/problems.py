@@ -7,9 +7,9 @@ line and a caret, or as a GitHub Actions annotation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 
+from quizzer.deck.record import FrozenRecord
 from quizzer.text import safe_text
 
 __all__ = ["DeckError", "Problem", "Severity"]
@@ -25,8 +25,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(FrozenRecord):
     """One problem in one deck file.
 
     Attributes:
@@ -39,13 +38,36 @@ class Problem:
         source_line: The text of the offending line, when there is one.
     """
 
+    _fields = ("path", "line", "col", "message", "code", "severity", "source_line")
+    __slots__ = _fields
+    _not_compared = ("source_line",)
     path: str
     line: int
     col: int
     message: str
     code: str
-    severity: Severity = Severity.ERROR
-    source_line: str | None = field(default=None, compare=False)
+    severity: Severity
+    source_line: str | None
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        col: int,
+        message: str,
+        code: str,
+        severity: Severity = Severity.ERROR,
+        source_line: str | None = None,
+    ) -> None:
+        self._set(
+            path=path,
+            line=line,
+            col=col,
+            message=message,
+            code=code,
+            severity=severity,
+            source_line=source_line,
+        )
 
     @property
     def is_error(self) -> bool:

@@ -7,7 +7,7 @@ never disagree. ``docs/deck-format.md`` is the prose reference for the same fiel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from quizzer.deck.record import FrozenRecord
 
 TYPE_CHECKING = False  # typing's costs a tenth of `quizzer check` to import
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ TAG_PATTERN = r"^[^\s,]+$"
 ID_MAX = 64
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(FrozenRecord):
     """One field of a deck or card.
 
     Attributes:
@@ -52,13 +51,35 @@ class Field:
         example: An example value, used in the JSON Schema.
     """
 
+    _fields = ("name", "kind", "description", "required", "choices", "min_items", "example")
+    __slots__ = _fields
     name: str
     kind: Kind
     description: str
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    min_items: int = 0
-    example: Any = None
+    required: bool
+    choices: tuple[str, ...]
+    min_items: int
+    example: Any
+
+    def __init__(
+        self,
+        name: str,
+        kind: Kind,
+        description: str,
+        required: bool = False,
+        choices: tuple[str, ...] = (),
+        min_items: int = 0,
+        example: Any = None,
+    ) -> None:
+        self._set(
+            name=name,
+            kind=kind,
+            description=description,
+            required=required,
+            choices=choices,
+            min_items=min_items,
+            example=example,
+        )
 
 
 MATCH_MODES = ("exact", "normal", "lenient")

@@ -16,11 +16,11 @@ mapping, nesting deeper than :data:`MAX_DEPTH`, fields longer than
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import yaml
 
 from quizzer.deck.problems import Problem
+from quizzer.deck.record import Record
 
 try:  # libyaml is much faster; fall back to the pure-Python parser when absent
     from yaml import CSafeLoader as _Loader
@@ -58,15 +58,23 @@ _LINE_BREAK = re.compile("\r?\n")
 _MAX_REPEATS = 20
 
 
-@dataclass(slots=True)
-class Scalar:
+class Scalar(Record):
     """A scalar as written: ``plain`` is False for quoted and block scalars."""
 
+    _fields = ("value", "plain", "line", "col", "bad")
+    __slots__ = _fields
     value: str
     plain: bool
     line: int
     col: int
-    bad: bool = False
+    bad: bool
+
+    def __init__(self, value: str, plain: bool, line: int, col: int, bad: bool = False):
+        self.value = value
+        self.plain = plain
+        self.line = line
+        self.col = col
+        self.bad = bad
 
     @property
     def is_null(self) -> bool:
@@ -74,25 +82,47 @@ class Scalar:
         return self.plain and self.value == ""
 
 
-@dataclass(slots=True)
-class Seq:
+class Seq(Record):
     """A sequence (``- a`` or ``[a, b]``)."""
 
+    _fields = ("items", "line", "col", "bad")
+    __slots__ = _fields
     items: list[Node]
     line: int
     col: int
-    bad: bool = False
+    bad: bool
+
+    def __init__(self, items: list[Node], line: int, col: int, bad: bool = False) -> None:
+        self.items = items
+        self.line = line
+        self.col = col
+        self.bad = bad
 
 
-@dataclass(slots=True)
-class Map:
+class Map(Record):
     """A mapping. Keys are scalars; duplicates have already been reported."""
 
+    _fields = ("pairs", "line", "col", "bad", "keys")
+    __slots__ = _fields
     pairs: list[tuple[Scalar, Node]]
     line: int
     col: int
-    bad: bool = False
-    keys: dict[str, int] = field(default_factory=dict)
+    bad: bool
+    keys: dict[str, int]
+
+    def __init__(
+        self,
+        pairs: list[tuple[Scalar, Node]],
+        line: int,
+        col: int,
+        bad: bool = False,
+        keys: dict[str, int] | None = None,
+    ) -> None:
+        self.pairs = pairs
+        self.line = line
+        self.col = col
+        self.bad = bad
+        self.keys = {} if keys is None else keys
 
     def get(self, key: str) -> Node | None:
         """The value under ``key``, or None."""
