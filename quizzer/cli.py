@@ -57,6 +57,10 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
     if ctx.invoked_subcommand is None:
         _run_app(ctx, [], import_defaults=True, open_deck=None)
+    elif ctx.invoked_subcommand != "study":
+        from quizzer.startup import release_gc
+
+        release_gc()  # only the app's start-up gains from holding it (quizzer.startup)
 
 
 def _run_app(
@@ -64,6 +68,9 @@ def _run_app(
 ) -> None:
     col = _open(ctx)
     if not sys.stdout.isatty() or not sys.stdin.isatty():
+        from quizzer.startup import release_gc
+
+        release_gc()
         # No terminal to draw on (a pipe, CI): import and list instead of starting the UI.
         report = col.import_default_decks() if import_defaults else col.import_decks(paths)
         if paths and import_defaults:

@@ -20,6 +20,9 @@ def main() -> None:
         code = fast_main(args[1:])
         if code is not None:
             sys.exit(code)
+    from quizzer.startup import hold_gc
+
+    hold_gc()  # released once the app has painted, or when a command other than it runs
     from quizzer.cli import main as cli_main
 
     cli_main()

@@ -212,3 +212,31 @@ def test_check_command_imports_only_what_it_needs(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=run_env(tmp_path)
     )
     assert "EXIT: 0 SLOW: []" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("argv", [["decks"], []], ids=["a-command", "the-app-without-a-terminal"])
+def test_commands_run_with_garbage_collection_resumed(argv: list[str], tmp_path: Path) -> None:
+    """`quizzer` holds the collector off while it starts (quizzer.startup); anything but
+    the app itself, which resumes it once painted, gets it back before doing its work."""
+    code = textwrap.dedent(f"""
+        import gc, sys
+        import quizzer.cli
+        seen = []
+        original = quizzer.cli._open
+        def spying_open(ctx):
+            seen.append(gc.isenabled())
+            return original(ctx)
+        quizzer.cli._open = spying_open
+        quizzer.cli._print_decks = lambda decks: seen.append(gc.isenabled())
+        from quizzer.entry import main
+        sys.argv = ["quizzer", *{argv!r}]
+        try:
+            main()
+        except SystemExit:
+            pass
+        print("ENABLED:", seen[-1], gc.isenabled())
+    """)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=run_env(tmp_path)
+    )
+    assert "ENABLED: True True" in out.stdout, out.stdout + out.stderr

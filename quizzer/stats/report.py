@@ -266,9 +266,7 @@ def rich_report(stats: dict[str, Any]) -> list[Any]:
         f"{act['total']['practice']} practice · "
         f"{act['total']['seconds'] / 60:.0f} min",
     )
-    summary.add_row(
-        "Streak", streak_text(act['streak']['current'], act['streak']['longest'])
-    )
+    summary.add_row("Streak", streak_text(act["streak"]["current"], act["streak"]["longest"]))
     summary.add_row(
         "Knowledge", f"{stats['memory']['estimated_knowledge']} cards (sum of recall probabilities)"
     )

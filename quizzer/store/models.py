@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -50,12 +51,21 @@ class CardState:
     RELEARNING = 3
 
 
+class _Table(SQLModel):
+    """The base of the tables. Their rows are read and written through SQLAlchemy Core
+    (``cards_t`` …), never validated as pydantic models, so pydantic builds a model's
+    validator only if one is ever used: building all six at import took ≈ 15 ms of
+    every start-up (docs/performance.md)."""
+
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
+
+
 def _utc(**kw: Any) -> Any:
     nullable = kw.pop("nullable", True)
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, **kw))
 
 
-class Deck(SQLModel, table=True):
+class Deck(_Table, table=True):
     """A deck, identified by the ``deck:`` slug of its file."""
 
     __tablename__ = "decks"
@@ -70,7 +80,7 @@ class Deck(SQLModel, table=True):
     updated_at: datetime = _utc(nullable=False)
 
 
-class DeckSource(SQLModel, table=True):
+class DeckSource(_Table, table=True):
     """The file a deck was last imported from, and its content hash (for fast re-import)."""
 
     __tablename__ = "deck_sources"
@@ -87,7 +97,7 @@ class DeckSource(SQLModel, table=True):
     imported_at: datetime = _utc(nullable=False)
 
 
-class Card(SQLModel, table=True):
+class Card(_Table, table=True):
     """One schedulable card and its FSRS memory state.
 
     ``key`` is the card's identity in its deck (see :mod:`quizzer.deck.identity`).
@@ -132,7 +142,7 @@ class Card(SQLModel, table=True):
     leech: bool = False
 
 
-class Review(SQLModel, table=True):
+class Review(_Table, table=True):
     """One answer, or a progress reset (``mode == "reset"``, rating 0).
 
     ``mode`` is ``scheduled``, ``practice`` (drills that never touch the schedule) or
@@ -166,7 +176,7 @@ class Review(SQLModel, table=True):
     state_before: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
-class CardTag(SQLModel, table=True):
+class CardTag(_Table, table=True):
     """A card's tags (the deck's and its own), kept as rows so filters run in SQL."""
 
     __tablename__ = "card_tags"
@@ -178,7 +188,7 @@ class CardTag(SQLModel, table=True):
     tag: str = Field(primary_key=True)
 
 
-class Setting(SQLModel, table=True):
+class Setting(_Table, table=True):
     """A setting: ``scope`` is ``""`` for the collection or a deck slug."""
 
     __tablename__ = "settings"

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
@@ -21,13 +21,15 @@ from sqlmodel import Session
 
 from quizzer.store.db import Store
 from quizzer.store.models import cards_t, deck_sources_t, decks_t, reviews_t, settings_t
-from quizzer.study import scheduler
 from quizzer.study.days import StudyDay, local_zone, study_day
-from quizzer.study.grading import grade as grade_response
-from quizzer.study.scheduler import MemoryState
 from quizzer.study.settings import SETTINGS, StudySettings, parse_setting, to_stored
 from quizzer.study.types import CardChanged, Grade, Outcome, Rating, UndoResult
-from quizzer.study.views import card_seed
+
+if TYPE_CHECKING:
+    from quizzer.study.scheduler import MemoryState
+
+# The scheduler (and fsrs) and grading are imported where an answer needs them: the
+# deck list's counts use this module too, on the way to the first painted frame.
 
 __all__ = [
     "LEARN_AHEAD",
@@ -204,6 +206,8 @@ _UPDATE_CARD = update(cards_t).where(cards_t.c.id == bindparam("answered_id"))
 
 def memory_of(row: Any) -> MemoryState:
     """The :class:`MemoryState` of a card row."""
+    from quizzer.study.scheduler import MemoryState
+
     return MemoryState(
         row.state,
         row.step,
@@ -227,6 +231,8 @@ def snapshot(row: Any) -> dict[str, Any]:
 
 def restore_values(state: dict[str, Any]) -> dict[str, Any]:
     """Column values from a :func:`snapshot`."""
+    from quizzer.study.scheduler import MemoryState
+
     memory = MemoryState.from_json(state)
     buried = state.get("buried_until")
     return {
@@ -341,15 +347,17 @@ def answer_card(
                 or (expected_state is not None and row.state != expected_state)
             ):
                 raise CardChanged("this card was answered on another device")
+            from quizzer.study import scheduler
+            from quizzer.study.grading import grade as grade_response
+            from quizzer.study.views import card_seed
+
             grade: Grade = grade_response(row.type, row.data, response)
             applied = Rating(int(rating)) if rating is not None else grade.suggested
             if applied is None:
                 raise ValueError("self-graded cards need a rating (1–4)")
             before = snapshot(row)
             deck = settings if settings is not None else deck_settings(session, row.slug)
-            predicted = (
-                scheduler.retrievability(memory_of(row), now, deck) if row.state else None
-            )
+            predicted = scheduler.retrievability(memory_of(row), now, deck) if row.state else None
             review = {
                 "card_id": card_id,
                 "reviewed_at": now,
@@ -436,6 +444,8 @@ def _already_sent(session: Session, row: Any, now: datetime, response: Any) -> O
     ).first()
     if review is None:
         return None
+    from quizzer.study.grading import grade as grade_response
+
     grade: Grade = grade_response(row.type, row.data, response)
     practice = review.mode == "practice"
     due = row.due

@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from quizzer.startup import release_gc
 from quizzer.tui.commands import QuizzerCommands
 from quizzer.tui.deck_sync import DeckSync
 from quizzer.tui.state import load_ui_state, save_ui_state
@@ -30,6 +31,8 @@ __all__ = ["QuizzerApp"]
 
 #: How often the app checks whether an automatic backup is due, in seconds.
 BACKUP_CHECK_INTERVAL = 300.0
+#: Seconds after which garbage collection resumes even if the deck list never counted.
+GC_RELEASE_AFTER = 5.0
 
 
 class QuizzerApp(DeckSync):
@@ -80,6 +83,9 @@ class QuizzerApp(DeckSync):
         if self.watch_files:
             self.watch_deck_files()
         self.set_interval(BACKUP_CHECK_INTERVAL, self.auto_backup)
+        # Garbage collection, held off since the process started, resumes once the deck
+        # list is painted, or after a few seconds should its first count not come back.
+        self.set_timer(GC_RELEASE_AFTER, release_gc)
 
     def import_at_start(self) -> None:
         """Import the deck files once at start-up (unchanged files cost a stat each)."""
@@ -91,6 +97,7 @@ class QuizzerApp(DeckSync):
         # The deck list first shows what the database holds; the start-up import runs
         # once it is painted, as its imports and parsing would compete with the first
         # frame for the interpreter (~100 ms at start). Changed files update it then.
+        release_gc()
         self.import_at_start()
 
     def _apply_keymap(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -45,6 +47,12 @@ def mastery_bar(mature: int, total: int, width: int = 8) -> Text:
     return bar
 
 
+#: How long the deck list's first frame waits for the first count (seconds). The count
+#: runs in a worker meanwhile, and goes on if it takes longer; waiting spares a frame of
+#: empty rows, then a second layout and paint for the rows.
+FIRST_COUNT_WAIT = 0.15
+
+
 class DecksScreen(Screen[None]):
     """Deck list. Enter studies, a studies all, p practises, b browses."""
 
@@ -75,23 +83,33 @@ class DecksScreen(Screen[None]):
         yield Static(id="decks-status", classes="status")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Deck", key="deck")
+        # Text, not str: DataTable would parse a str as markup (and load its emoji table).
+        table.add_column(Text("Deck"), key="deck")
         table.add_column(Text("New", justify="right"), key="new")
         table.add_column(Text("Learn", justify="right"), key="learning")
         table.add_column(Text("Due", justify="right"), key="due")
         table.add_column(Text("Cards", justify="right"), key="total")
-        table.add_column("Mastery", key="mastery")
+        table.add_column(Text("Mastery"), key="mastery")
         self.query_one("#empty").display = False
         self.titles: dict[str, str] = {}  # deck id → title, for the practice dialog
         self._status = Text()
         self._counted = False
+        self._resumed = False
+        # The first count starts here, and the first frame waits for it a moment: a
+        # frame of empty rows, then the rows, cost a second layout and paint.
+        self._first_shown = asyncio.Event()
+        self.refresh_counts()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_shown.wait(), FIRST_COUNT_WAIT)
 
     def on_screen_resume(self) -> None:
         # Textual resumes a screen when it is first shown too: counting on mount as
         # well ran the same scan twice at start-up.
-        self.refresh_counts()
+        if self._resumed:
+            self.refresh_counts()
+        self._resumed = True
 
     @work(thread=True, exclusive=True, group="deck-counts", exit_on_error=False)
     def refresh_counts(self) -> None:
@@ -106,7 +124,10 @@ class DecksScreen(Screen[None]):
         # Fix: a count superseded by a newer one (e.g. the one started at mount, before
         # the first import) must not arrive last and show stale rows, or "No decks yet".
         self.app.call_from_thread(if_current(self.show_counts), counts)
-        # The table first: the streak walks the review log, which a large one makes slow.
+
+    @work(thread=True, exclusive=True, group="deck-streak", exit_on_error=False)
+    def refresh_streak(self) -> None:
+        """Find the current streak in a worker, then add it to the status line."""
         streak = self.qapp.col.current_streak(now=self.qapp.now())
         self.app.call_from_thread(if_current(self.show_streak), streak)
 
@@ -143,10 +164,19 @@ class DecksScreen(Screen[None]):
         self.query_one("#decks-status", Static).update(self._status)
         if not empty:
             table.focus()
+        # What follows the table (the streak, which walks the review log, and the
+        # start-up import) waits until the rows are painted: a thread started now would
+        # hold the GIL in turns with the frame that shows them.
+        self._first_shown.set()
+        self.call_after_refresh(self._rows_painted)
+
+    def _rows_painted(self) -> None:
+        self.refresh_streak()
         self._first_count_done()
 
     def _first_count_done(self) -> None:
         """Say once that the list has been counted (or tried to be)."""
+        self._first_shown.set()
         if not self._counted:
             self._counted = True
             self.post_message(self.Counted())
