@@ -185,6 +185,11 @@ async def grade_shown(pilot: Any, screen: Any) -> None:
 
 
 def quizzer_app(db: str, now: datetime, *, defaults: bool) -> Any:
+    """The app as ``quizzer`` starts it: garbage collection held until the deck list is
+    painted, then what start-up made frozen (``quizzer.startup``)."""
+    from quizzer.startup import hold_gc
+
+    hold_gc()
     from quizzer.collection import Collection
     from quizzer.tui import create_app
 
