@@ -175,8 +175,10 @@ class ReviewScreen(Screen[None]):
         if self.session.deck is None:
             meta.append(plain(card.deck_title, "bold"))
             meta.append("  ·  ")
-        if card.source:
-            meta.append(plain(card.source.rsplit(" › ", 1)[-1], "italic"))
+        section = card.source.rsplit(" › ", 1)[-1] if card.source else ""
+        # A deck whose source is its own title would name it twice in all-decks study.
+        if section and not (self.session.deck is None and section == card.deck_title):
+            meta.append(plain(section, "italic"))
             meta.append("  ·  ")
         meta.append(_STATE_LABEL.get(card.state, ""))
         if card.mode != "scheduled":
