@@ -863,3 +863,23 @@ async def test_live_reload_of_a_retitled_deck_updates_the_list(tui_col, deck_dir
         await pilot.pause(2.5)
         await settle(pilot)
         assert "Renamed demo" in screen_text(app)
+
+
+async def test_all_decks_study_names_a_deck_titled_as_its_source_once(tui_col, tmp_path, clock):
+    """The bundled decks' source is their own title: "Title · Title · new" said it twice."""
+    folder = tmp_path / "same"
+    folder.mkdir()
+    (folder / "same.yaml").write_text(
+        "deck: same\ntitle: Model hubs\nsource: Lesson › Model hubs\ncards:\n"
+        "  - front: What is a model hub?\n    back: A place to share models.\n",
+        encoding="utf-8",
+    )
+    tui_col.import_decks([folder])
+    app = make_app(tui_col, [folder], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # study all decks
+        await settle(pilot)
+        text = screen_text(app)
+        assert "What is a model hub?" in text
+        assert text.count("Model hubs") == 1, text

@@ -114,24 +114,3 @@ def test_release_leaves_a_collector_it_did_not_pause(gc_restored):
     assert gc.isenabled()
     release_gc()  # a second release changes nothing
     assert gc.isenabled()
-
-
-async def test_all_decks_study_names_a_deck_titled_as_its_source_once(tui_col, tmp_path, clock):
-    """The bundled decks' source is their own title: "Title · Title · new" said it twice."""
-
-    folder = tmp_path / "same"
-    folder.mkdir()
-    (folder / "same.yaml").write_text(
-        "deck: same\ntitle: Model hubs\nsource: Lesson › Model hubs\ncards:\n"
-        "  - front: What is a model hub?\n    back: A place to share models.\n",
-        encoding="utf-8",
-    )
-    tui_col.import_decks([folder])
-    app = make_app(tui_col, [folder], clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")  # study all decks
-        await settle(pilot)
-        text = screen_text(app)
-        assert "What is a model hub?" in text
-        assert text.count("Model hubs") == 1, text
