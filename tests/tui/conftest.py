@@ -61,10 +61,11 @@ def deck_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def tui_col(db_path: Path) -> Iterator[Any]:
-    """An empty collection with stable numbers: UTC days, no fuzz, a fixed seed."""
+def tui_col(db: Path | str) -> Iterator[Any]:
+    """An empty collection with stable numbers: UTC days, no fuzz, a fixed seed. On
+    SQLite, or on both backends in a module marked ``@pytest.mark.backends``."""
     from quizzer.collection import Collection
 
-    with Collection.open(db_path) as col:
+    with Collection.open(db) as col:
         prepare_collection(col)
         yield col

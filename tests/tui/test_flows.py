@@ -2,7 +2,9 @@
 
 Each test runs the real app (workers, screens, dialogs) on a small deck with one card
 of each type, with a fixed clock, and then reads the database through ``Collection``
-(``history``, ``browse``, ``deck_counts``), never through the widgets alone.
+(``history``, ``browse``, ``deck_counts``), never through the widgets alone. They run on
+SQLite and on PostgreSQL (where ``QUIZZER_TEST_PG_URL`` names a server): the app is the
+same code on both.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from tui_helpers import (
 )
 
 from quizzer.study.types import Rating
+
+pytestmark = pytest.mark.backends
 
 
 def card_ids(col: Any) -> dict[str, int]:
