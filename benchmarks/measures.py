@@ -160,6 +160,19 @@ def _built(scale: dict[str, Any], work: Path, name: str,
 
 
 # -- measures -------------------------------------------------------------------------
+def _runs_with(script: Path, python: str) -> bool:
+    """Whether the console script ``script`` starts ``python`` (its ``#!`` line)."""
+    try:
+        with script.open("rb") as handle:
+            first = handle.readline().decode(errors="replace")
+    except OSError:
+        return False
+    if not first.startswith("#!"):
+        return False
+    # The same interpreter under another name (a venv's python and python3 links).
+    return Path(first[2:].strip()).resolve() == Path(python).resolve()
+
+
 def measure_check(scale: dict[str, Any], work: Path) -> dict[str, Any]:
     """`quizzer check decks/` against `python -c "import yaml"`.
 
@@ -168,6 +181,8 @@ def measure_check(scale: dict[str, Any], work: Path) -> dict[str, Any]:
     """
     runs = scale["runs"] * 3  # ≈ 50 ms a run: more samples cost little and steady the median
     script = Path(sys.executable).with_name("quizzer")
+    if not (script.exists() and _runs_with(script, sys.executable)):
+        script = Path("/nonexistent")  # another install's script would time other code
     command = [str(script)] if script.exists() else [sys.executable, "-m", "quizzer"]
     ours, ref = _time_commands(([*command, "check", str(REPO / "decks")], _env(work)),
                                ([sys.executable, "-c", "import yaml"], _clean_env()), runs)

@@ -84,6 +84,8 @@ def run(db: Path, now: datetime, answers: int) -> dict[str, float]:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ordered = sorted(times)
+    if not ordered:
+        return {"median": 0.0, "p99": 0.0, "n": 0}
     return {"median": statistics.median(ordered) * 1000,
             "p99": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))] * 1000,
             "n": len(ordered)}
@@ -93,7 +95,14 @@ def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2
-    result = run(Path(argv[0]), datetime.fromisoformat(argv[1]), int(argv[2]) if argv[2:] else 500)
+    now = datetime.fromisoformat(argv[1])
+    if now.utcoffset() != timedelta(0):
+        print("NOW must be in UTC, with its offset (2026-01-01T12:00:00+00:00)", file=sys.stderr)
+        return 2
+    result = run(Path(argv[0]), now, int(argv[2]) if argv[2:] else 500)
+    if not result["n"]:
+        print(f"no card of {argv[0]} is due or new at {argv[1]}", file=sys.stderr)
+        return 1
     print(f"raw next+answer: median {result['median']:.3f} ms, p99 {result['p99']:.3f} ms, "
           f"n={result['n']:.0f}")
     return 0

@@ -31,8 +31,8 @@ __all__ = ["QuizzerApp"]
 
 #: How often the app checks whether an automatic backup is due, in seconds.
 BACKUP_CHECK_INTERVAL = 300.0
-#: Seconds after which garbage collection resumes even if the deck list never counted.
-GC_RELEASE_AFTER = 5.0
+#: Seconds after which start-up's deferred work runs even if the deck list never counted.
+START_UP_DEADLINE = 5.0
 
 
 class QuizzerApp(DeckSync):
@@ -83,9 +83,10 @@ class QuizzerApp(DeckSync):
         if self.watch_files:
             self.watch_deck_files()
         self.set_interval(BACKUP_CHECK_INTERVAL, self.auto_backup)
-        # Garbage collection, held off since the process started, resumes once the deck
-        # list is painted, or after a few seconds should its first count not come back.
-        self.set_timer(GC_RELEASE_AFTER, release_gc)
+        # What waits for the deck list's first count (garbage collection, held off since
+        # the process started, and the start-up import) runs after a few seconds even
+        # if that count never says so (slow, or its screen gone before it painted).
+        self.set_timer(START_UP_DEADLINE, self.on_decks_screen_counted)
 
     def import_at_start(self) -> None:
         """Import the deck files once at start-up (unchanged files cost a stat each)."""
