@@ -79,28 +79,33 @@ async def test_a_slow_first_count_paints_the_list_first_then_the_rows(
     assert any(rows == 1 for rows, _ in frames)
 
 
-async def test_collection_is_held_until_the_deck_list_is_counted(
-    tui_col, deck_dir, clock, gc_restored, monkeypatch
+async def test_collection_is_held_until_the_deck_list_is_painted(
+    tui_col, deck_dir, clock, gc_restored
 ):
     from quizzer.startup import hold_gc
-    from quizzer.tui.screens.decks import DecksScreen
 
     tui_col.import_decks([deck_dir])
     app = make_app(tui_col, [deck_dir], clock)
-    enabled_when_shown: list[bool] = []
-    show = DecksScreen.show_counts
+    enabled_at_frames: list[bool] = []
+    original = app._display
 
-    def recording(self: Any, counts: Any) -> None:
-        enabled_when_shown.append(gc.isenabled())
-        show(self, counts)
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        if renderable is not None and not app._batch_count:
+            enabled_at_frames.append(gc.isenabled())
 
-    monkeypatch.setattr(DecksScreen, "show_counts", recording)
+    app._display = display
     hold_gc()
     assert not gc.isenabled()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        for _ in range(100):
+            if gc.isenabled():
+                break
+            await pilot.pause(0.02)
         assert gc.isenabled(), "collection never resumed"
-    assert enabled_when_shown[0] is False  # the rows were put in with it held
+    # The first frame (the one with the rows) was made with it held, the collection after.
+    assert enabled_at_frames and enabled_at_frames[0] is False
     assert gc.get_freeze_count() > 0  # what start-up made was frozen
 
 

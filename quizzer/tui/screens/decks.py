@@ -51,6 +51,9 @@ def mastery_bar(mature: int, total: int, width: int = 8) -> Text:
 #: runs in a worker meanwhile, and goes on if it takes longer; waiting spares a frame of
 #: empty rows, then a second layout and paint for the rows.
 FIRST_COUNT_WAIT = 0.15
+#: Seconds from filling the table to the work that waits for its frame: a screen-update
+#: tick (1/60 s) and the frame's layout and render (≈ 10–20 ms at 80×24) fit in it.
+AFTER_ROWS = 0.05
 
 
 class DecksScreen(Screen[None]):
@@ -164,11 +167,13 @@ class DecksScreen(Screen[None]):
         self.query_one("#decks-status", Static).update(self._status)
         if not empty:
             table.focus()
-        # What follows the table (the streak, which walks the review log, and the
-        # start-up import) waits until the rows are painted: a thread started now would
-        # hold the GIL in turns with the frame that shows them.
+        # What follows the table (the streak, which walks the review log, the start-up
+        # import and start-up's garbage collection) waits until the rows are painted: a
+        # thread started now would hold the GIL in turns with the frame that shows them.
+        # A timer, not call_after_refresh: at start-up this runs inside the app's first
+        # batch, whose refreshes paint nothing, and the callback came before the frame.
         self._first_shown.set()
-        self.call_after_refresh(self._rows_painted)
+        self.set_timer(AFTER_ROWS, self._rows_painted)
 
     def _rows_painted(self) -> None:
         self.refresh_streak()
