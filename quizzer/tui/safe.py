@@ -12,7 +12,7 @@ from rich.text import Text
 
 from quizzer.text import safe_text
 
-__all__ = ["markdown", "plain", "short"]
+__all__ = ["markdown", "markdown_words", "plain", "short"]
 
 
 def plain(text: object, style: str = "") -> Text:
@@ -29,3 +29,23 @@ def short(text: str, limit: int = 60) -> str:
     """One line of at most ``limit`` characters."""
     one = " ".join(safe_text(text).split())
     return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
+def markdown_words(text: str) -> str:
+    """The words a Markdown card text shows, without its marks (``**``, backticks,
+    link targets), for places that show one line of it, such as Browse's table."""
+    from markdown_it import MarkdownIt
+
+    words: list[str] = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("fence", "code_block"):
+            words.append(token.content)
+        for child in token.children or ():
+            if child.type in ("text", "code_inline", "html_inline"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+            elif child.type == "image":
+                words.append(child.content)
+        words.append(" ")
+    return " ".join("".join(words).split())

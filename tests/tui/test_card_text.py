@@ -66,3 +66,18 @@ def test_plain_text_is_exactly_what_markdown_would_show(text: str) -> None:
 )
 def test_plain_paragraphs(text: str, expected: list[str] | None) -> None:
     assert plain_paragraphs(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("Why is its context **unidirectional**?", "Why is its context unidirectional?"),
+        ("Run `pip install` from [the hub](https://hf.co)", "Run pip install from the hub"),
+        ("one\ntwo\n\n- three\n- four", "one two three four"),
+        ("[@click=app.quit]boom", "[@click=app.quit]boom"),
+    ],
+)
+def test_browse_shows_a_prompts_words_without_its_markdown_marks(source, shown):
+    from quizzer.tui.safe import markdown_words
+
+    assert markdown_words(source) == shown

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from quizzer.tui.safe import plain, short
+from quizzer.tui.safe import markdown_words, plain, short
 from quizzer.tui.widgets.footer import KeyFooter
 from quizzer.tui.widgets.table import SizedTable
 from quizzer.tui.workers import if_current
@@ -133,7 +133,7 @@ class BrowseScreen(Screen[None]):
         self.rows = {str(r.id): r for r in rows}
         for r in rows:
             table.add_row(
-                plain(short(r.prompt, 48)),
+                plain(short(markdown_words(r.prompt), 48)),
                 r.type,
                 r.state,
                 _date(r.due),
@@ -191,7 +191,7 @@ class BrowseScreen(Screen[None]):
         if row is None:
             return
         head = Text()
-        head.append(plain(row.prompt, "bold"))
+        head.append(plain(markdown_words(row.prompt), "bold"))
         head.append("\n")
         head.append(plain(f"{row.deck} · {row.key} · {row.type} · line {row.line}", "dim"))
         table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
