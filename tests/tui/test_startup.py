@@ -141,3 +141,25 @@ def test_release_collects_start_up_garbage_before_freezing(gc_restored):
     del node
     release_gc()
     assert gone() is None
+
+
+async def test_start_up_work_runs_by_the_deadline_if_the_list_never_reports(
+    tui_col, deck_dir, clock, gc_restored, monkeypatch
+):
+    """Should the deck list never say it was counted (its screen gone before its frame),
+    the collector resumes and the start-up import runs anyway."""
+    import quizzer.tui.app as app_module
+    from quizzer.startup import hold_gc
+    from quizzer.tui.screens.decks import DecksScreen
+
+    monkeypatch.setattr(app_module, "START_UP_DEADLINE", 0.2)
+    monkeypatch.setattr(DecksScreen, "_rows_painted", lambda self: None)
+    app = make_app(tui_col, [deck_dir], clock)
+    hold_gc()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app._start_import_done and not gc.isenabled()
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert app._start_import_done and gc.isenabled()
+        assert "TUI demo" in screen_text(app)  # the import's deck, counted once it ran
