@@ -25,11 +25,10 @@ from quizzer.study.days import StudyDay, local_zone, study_day
 from quizzer.study.settings import SETTINGS, StudySettings, parse_setting, to_stored
 from quizzer.study.types import CardChanged, Grade, Outcome, Rating, UndoResult
 
+# The scheduler (and fsrs), grading and views are imported where an answer needs them:
+# the deck list's counts use this module too, on the way to the first painted frame.
 if TYPE_CHECKING:
     from quizzer.study.scheduler import MemoryState
-
-# The scheduler (and fsrs) and grading are imported where an answer needs them: the
-# deck list's counts use this module too, on the way to the first painted frame.
 
 __all__ = [
     "LEARN_AHEAD",

@@ -86,7 +86,7 @@ class QuizzerApp(DeckSync):
         # What waits for the deck list's first count (garbage collection, held off since
         # the process started, and the start-up import) runs after a few seconds even
         # if that count never says so (slow, or its screen gone before it painted).
-        self.set_timer(START_UP_DEADLINE, self.on_decks_screen_counted)
+        self.set_timer(START_UP_DEADLINE, self._after_first_count)
 
     def import_at_start(self) -> None:
         """Import the deck files once at start-up (unchanged files cost a stat each)."""
@@ -95,9 +95,13 @@ class QuizzerApp(DeckSync):
             self.reimport(announce=False, first=True)
 
     def on_decks_screen_counted(self) -> None:
-        # The deck list first shows what the database holds; the start-up import runs
-        # once it is painted, as its imports and parsing would compete with the first
-        # frame for the interpreter (~100 ms at start). Changed files update it then.
+        self._after_first_count()
+
+    def _after_first_count(self) -> None:
+        """Start-up's deferred work. The deck list first shows what the database holds;
+        the start-up import runs once it is painted, as its imports and parsing would
+        compete with the first frame for the interpreter (~100 ms at start), and changed
+        files update the list then. Garbage collection resumes (quizzer.startup)."""
         release_gc()
         self.import_at_start()
 
