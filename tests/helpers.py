@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -82,3 +84,27 @@ def run_env(home: Path) -> dict[str, str]:
     env.pop("QUIZZER_DB", None)
     env["NO_COLOR"] = "1"
     return env
+
+
+class on_statements:
+    """Call ``hook(cursor, statement)`` before each statement the driver runs on
+    ``engine`` (``with on_statements(engine, hook):``), through the dialect's
+    ``do_execute``: both SQLAlchemy's sessions and the study loop's prepared statements
+    (quizzer.store.direct) run theirs there. The hook may raise a driver error."""
+
+    def __init__(self, engine: Any, hook: Callable[[Any, str], None]):
+        self.dialect, self.hook = engine.dialect, hook
+
+    def __enter__(self) -> on_statements:
+        original = type(self.dialect).do_execute
+        dialect, hook = self.dialect, self.hook
+
+        def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+            hook(cursor, statement)
+            original(dialect, cursor, statement, parameters, context)
+
+        self.dialect.do_execute = do_execute  # shadows the class's method
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self.dialect.do_execute

@@ -159,7 +159,9 @@ def backup_loop(args: argparse.Namespace) -> int:
 
 
 def cli_with_fault(args: argparse.Namespace) -> int:
-    import sqlalchemy.exc
+    import sqlite3
+
+    from helpers import on_statements
     from sqlalchemy import event
 
     import quizzer.store.db as db
@@ -183,12 +185,11 @@ def cli_with_fault(args: argparse.Namespace) -> int:
 
         else:
 
-            @event.listens_for(engine, "before_cursor_execute")
-            def fail(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            def fail(cursor: Any, statement: str) -> None:
                 if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-                    raise sqlalchemy.exc.OperationalError(
-                        statement, {}, Exception("disk I/O error")
-                    )
+                    raise sqlite3.OperationalError("disk I/O error")
+
+            on_statements(engine, fail).__enter__()  # for the rest of this process
 
         return engine
 

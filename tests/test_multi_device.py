@@ -8,10 +8,11 @@ import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pgdb
 import pytest
-from helpers import NOW, run_answer_machines, run_env, write_deck
+from helpers import NOW, on_statements, run_answer_machines, run_env, write_deck
 from reliability_worker import basic_deck
 from sqlalchemy import func, select, text
 
@@ -244,25 +245,20 @@ def test_backup_and_restore_commands_on_a_server(
 def test_connection_lost_mid_answer_is_sent_again(col: Collection, tmp_path: Path) -> None:
     """The server drops the connection in the middle of an answer's transaction: the
     answer is sent again on a new connection and recorded once."""
-    from sqlalchemy import event
-
     col.import_decks([write_deck(tmp_path, "d.yaml", basic_deck("lost", 3))], now=NOW)
     session = col.study("lost", now=NOW)
     card = session.next_card(now=NOW)
     assert card is not None
     killed: list[int] = []
 
-    def kill(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+    def kill(cursor: Any, statement: str) -> None:
         if statement.startswith("INSERT INTO reviews") and not killed:
             killed.append(1)
-            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            pid = cursor.connection.info.backend_pid
             pgdb.raw_rows(pgdb.base_url(), "SELECT pg_terminate_backend(?)", (pid,))
 
-    event.listen(col.store.engine, "before_cursor_execute", kill)
-    try:
+    with on_statements(col.store.engine, kill):
         outcome = session.answer(card, rating=Rating.GOOD, now=NOW)
-    finally:
-        event.remove(col.store.engine, "before_cursor_execute", kill)
     assert killed and outcome.review_id
     assert review_count(col) == 1
     assert_consistent(col)

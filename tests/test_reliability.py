@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy.exc
-from helpers import NOW, run_answer_machines, run_env, write_deck
+from helpers import NOW, on_statements, run_answer_machines, run_env, write_deck
 from reliability_worker import basic_deck
 from sqlalchemy import event, func, update
 from sqlalchemy import select as sql_select
@@ -219,16 +218,21 @@ cards:
 class Fault:
     """Raise "disk I/O error" at the ``k``-th statement on ``engine``, or (``k`` None)
     from the driver's COMMIT, which then leaves SQLite's transaction open as a failed
-    COMMIT may (https://sqlite.org/lang_transaction.html#response_to_errors_within_a_transaction)."""
+    COMMIT may (https://sqlite.org/lang_transaction.html#response_to_errors_within_a_transaction).
+
+    Both are raised by the driver's layer (the dialect's ``do_execute`` and
+    ``do_commit``), under SQLAlchemy's sessions and the study loop's prepared statements
+    alike."""
 
     def __init__(self, engine: Any, k: int | None, message: str = "disk I/O error"):
         self.engine, self.k, self.message, self.seen = engine, k, message, 0
         self.dialect = engine.dialect
+        self.statements = on_statements(engine, self.on_statement)
 
-    def on_statement(self, conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+    def on_statement(self, cursor: Any, statement: str) -> None:
         self.seen += 1
         if self.seen == self.k:
-            raise sqlalchemy.exc.OperationalError(statement, {}, Exception(self.message))
+            raise sqlite3.OperationalError(self.message)
 
     def do_commit(self, dbapi_connection: Any) -> None:
         raise sqlite3.OperationalError(self.message)
@@ -237,14 +241,14 @@ class Fault:
         if self.k is None:
             self.dialect.do_commit = self.do_commit  # shadows the class's method
         else:
-            event.listen(self.engine, "before_cursor_execute", self.on_statement)
+            self.statements.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.k is None:
             del self.dialect.do_commit
         else:
-            event.remove(self.engine, "before_cursor_execute", self.on_statement)
+            self.statements.__exit__()
 
 
 def test_io_error_at_each_statement_of_an_answer_changes_nothing(
@@ -258,15 +262,8 @@ def test_io_error_at_each_statement_of_an_answer_changes_nothing(
 
     # A dry run (undone exactly) counts the statements an answer makes.
     statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        statements.append(statement)
-
-    event.listen(col.store.engine, "before_cursor_execute", record)
-    try:
+    with on_statements(col.store.engine, lambda _cursor, sql: statements.append(sql)):
         session.answer(card, rating=Rating.GOOD, now=NOW)
-    finally:
-        event.remove(col.store.engine, "before_cursor_execute", record)
     session.undo()
     assert table_rows(col) == before
     assert statements[0] == "BEGIN IMMEDIATE"

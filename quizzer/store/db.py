@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -31,6 +31,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session
 
 from quizzer.errors import ServerUnreachable, StoreError
+
+if TYPE_CHECKING:
+    from quizzer.store.direct import Direct
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -395,3 +398,48 @@ class Store:
                 session.commit()
         except DBAPIError as exc:
             raise translate_error(exc, self.url) from exc
+
+    @contextmanager
+    def direct(self, *, write: bool) -> Iterator[Direct]:
+        """A transaction for :class:`~quizzer.store.direct.Prepared` statements, on a
+        pooled driver connection: the study loop's statements, without SQLAlchemy's
+        per-statement bookkeeping (see :mod:`quizzer.store.direct`).
+
+        A write starts with ``BEGIN IMMEDIATE`` on SQLite and is committed when the
+        block ends; on PostgreSQL it takes no advisory lock (the caller locks the rows it
+        changes, as answers do). Whatever the block leaves (an exception, a read) is
+        rolled back when the connection goes back to the pool. Driver errors become
+        :class:`StoreError` as in :meth:`write`; a dropped server connection is discarded.
+        """
+        from quizzer.store.direct import Direct
+
+        dialect = self.engine.dialect
+        driver_error = dialect.loaded_dbapi.Error
+        try:
+            connection = self.engine.raw_connection()
+        except (DBAPIError, driver_error) as exc:
+            raise translate_error(exc, self.url) from exc
+        cursor = None
+        try:
+            cursor = connection.cursor()
+            db = Direct(cursor, dialect)
+            if dialect.name == "sqlite":
+                db.execute_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield db
+            if write:
+                dialect.do_commit(connection.dbapi_connection)  # type: ignore[arg-type]
+        except driver_error as exc:
+            gone = dialect.is_disconnect(exc, connection.dbapi_connection, cursor)
+            if gone:
+                connection.invalidate(exc)
+            wrapped = DBAPIError.instance(
+                None, None, exc, driver_error, connection_invalidated=gone, dialect=dialect
+            )
+            raise translate_error(wrapped, self.url) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                if cursor is not None:
+                    cursor.close()
+            # Back to the pool, which rolls back what is still open (a read, a failure).
+            with contextlib.suppress(Exception):
+                connection.close()

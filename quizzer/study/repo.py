@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from quizzer.store.db import Store
+from quizzer.store.direct import Direct, Prepared, fixed_in
 from quizzer.store.models import cards_t, deck_sources_t, decks_t, reviews_t, settings_t
 from quizzer.study.days import StudyDay, local_zone, study_day
 from quizzer.study.settings import SETTINGS, StudySettings, parse_setting, to_stored
@@ -182,25 +182,71 @@ def card_query() -> Any:
     )
 
 
-# The statements run for every card shown and answered are built once: building a
-# select and its cache key costs SQLAlchemy more than SQLite takes to run it.
-_CARD_ROW = card_query().where(cards_t.c.id == bindparam("card_id"))
-_ANSWERED_ROW = (
+# The statements run for every card shown and answered are compiled once and run on
+# the driver's cursor (quizzer.store.direct): SQLAlchemy's per-execution work costs
+# several times what SQLite takes to run them.
+_CARD_ROW = Prepared(card_query().where(cards_t.c.id == bindparam("card_id")))
+_ANSWERED_ROW = Prepared(
     select(cards_t, decks_t.c.slug)
     .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
     .where(cards_t.c.id == bindparam("card_id"))
 )
-_SIBLINGS_TO_BURY = select(cards_t.c.id, cards_t.c.buried_until).where(
-    cards_t.c.deck_id == bindparam("deck_id"),
-    cards_t.c.note_key == bindparam("note_key"),
-    cards_t.c.id != bindparam("card_id"),
-    cards_t.c.retired_at.is_(None),
-    cards_t.c.state.in_((0, 2)),
-    or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < bindparam("day_end")),
+_SIBLINGS_TO_BURY = Prepared(
+    select(cards_t.c.id, cards_t.c.buried_until).where(
+        cards_t.c.deck_id == bindparam("deck_id"),
+        cards_t.c.note_key == bindparam("note_key"),
+        cards_t.c.id != bindparam("card_id"),
+        cards_t.c.retired_at.is_(None),
+        fixed_in(cards_t.c.state, (0, 2)),
+        or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < bindparam("day_end")),
+    )
 )
-_INSERT_REVIEW = insert(reviews_t).returning(reviews_t.c.id)
-#: Sets the columns named in the parameters (``answered_id`` picks the card).
-_UPDATE_CARD = update(cards_t).where(cards_t.c.id == bindparam("answered_id"))
+_BURY = Prepared(
+    update(cards_t).where(cards_t.c.id == bindparam("sibling_id")), column_keys=["buried_until"]
+)
+_REVIEW_COLUMNS = (
+    "card_id",
+    "reviewed_at",
+    "rating",
+    "suggested_rating",
+    "duration_ms",
+    "response",
+    "correct",
+    "mode",
+    "prior_state",
+    "retrievability",
+    "state_before",
+)
+_INSERT_REVIEW = Prepared(insert(reviews_t).returning(reviews_t.c.id), _REVIEW_COLUMNS)
+#: Sets every scheduling column of the answered card (``answered_id``).
+_UPDATE_CARD = Prepared(
+    update(cards_t).where(cards_t.c.id == bindparam("answered_id")),
+    (*_CARD_COLUMNS[:8], "suspended", "leech"),
+)
+_SENT_REVIEW = Prepared(
+    select(reviews_t.c.id, reviews_t.c.rating, reviews_t.c.mode).where(
+        reviews_t.c.card_id == bindparam("card_id"), reviews_t.c.reviewed_at == bindparam("at")
+    )
+)
+
+
+def _note_lock() -> Any:
+    """``SELECT ... FOR UPDATE`` of a card's row and its siblings', in id order."""
+    card = cards_t.alias("card")
+    return (
+        select(cards_t.c.id)
+        .where(
+            cards_t.c.deck_id
+            == select(card.c.deck_id).where(card.c.id == bindparam("card_id")).scalar_subquery(),
+            cards_t.c.note_key
+            == select(card.c.note_key).where(card.c.id == bindparam("card_id")).scalar_subquery(),
+        )
+        .order_by(cards_t.c.id)
+        .with_for_update(of=cards_t)
+    )
+
+
+_LOCK_NOTE = Prepared(_note_lock())
 
 
 def memory_of(row: Any) -> MemoryState:
@@ -279,18 +325,7 @@ def lock_note(session: Session, card_id: int) -> None:
     for each other in a circle. Nothing on SQLite, whose writers are serialized anyway."""
     if session.get_bind().dialect.name == "sqlite":
         return
-    card = cards_t.alias("card")
-    session.execute(
-        select(cards_t.c.id)
-        .where(
-            cards_t.c.deck_id
-            == select(card.c.deck_id).where(card.c.id == card_id).scalar_subquery(),
-            cards_t.c.note_key
-            == select(card.c.note_key).where(card.c.id == card_id).scalar_subquery(),
-        )
-        .order_by(cards_t.c.id)
-        .with_for_update(of=cards_t)
-    ).all()
+    session.execute(_note_lock(), {"card_id": card_id}).all()
 
 
 #: How often an answer is tried again when PostgreSQL gave it up for a deadlock.
@@ -331,14 +366,19 @@ def answer_card(
     """
     from quizzer.store.db import retry_conflicts
 
+    def settings_of(slug: str) -> StudySettings:
+        with store.read() as session:
+            return deck_settings(session, slug)
+
     def attempt() -> Outcome:
-        with store.write(lock=False) as session:
-            lock_note(session, card_id)
-            row = session.execute(_ANSWERED_ROW, {"card_id": card_id}).first()
+        with store.direct(write=True) as db:
+            if db.backend != "sqlite":  # SQLite's BEGIN IMMEDIATE serialized writers
+                db.rows(_LOCK_NOTE, {"card_id": card_id})
+            row = db.first(_ANSWERED_ROW, {"card_id": card_id})
             if row is None or row.retired_at is not None:
                 raise CardChanged("this card is no longer in its deck")
             if resend:
-                sent = _already_sent(session, row, now, response)
+                sent = _already_sent(db, row, now, response)
                 if sent is not None:
                     return sent
             if mode != "practice" and (
@@ -355,7 +395,7 @@ def answer_card(
             if applied is None:
                 raise ValueError("self-graded cards need a rating (1–4)")
             before = snapshot(row)
-            deck = settings if settings is not None else deck_settings(session, row.slug)
+            deck = settings if settings is not None else settings_of(row.slug)
             predicted = scheduler.retrievability(memory_of(row), now, deck) if row.state else None
             review = {
                 "card_id": card_id,
@@ -371,7 +411,7 @@ def answer_card(
                 "state_before": before,
             }
             if mode == "practice":
-                review_id = session.execute(_INSERT_REVIEW, review).scalar_one()
+                review_id = db.scalar(_INSERT_REVIEW, review)
                 return Outcome(review_id, grade, grade.suggested, applied, row.due, None)
             memory = scheduler.review(
                 memory_of(row), applied, now, deck, card_seed(seed, card_id, row.reps)
@@ -393,12 +433,12 @@ def answer_card(
                 and not row.leech
             ):
                 leech = True
-                values["leech"] = True
-                if deck.leech_action == "suspend":
-                    values["suspended"] = suspended = True
+                suspended = deck.leech_action == "suspend"
+            values["leech"] = bool(row.leech) or leech
+            values["suspended"] = bool(row.suspended) or suspended
             # Siblings wait for tomorrow, so one note isn't asked twice in a day.
             day = day_for(deck, now)
-            buried = session.execute(
+            buried = db.rows(
                 _SIBLINGS_TO_BURY,
                 {
                     "deck_id": row.deck_id,
@@ -406,18 +446,15 @@ def answer_card(
                     "card_id": card_id,
                     "day_end": day.end,
                 },
-            ).all()
+            )
             if buried:
                 before["buried"] = [
                     [b.id, b.buried_until.isoformat() if b.buried_until else None] for b in buried
                 ]
-                session.execute(
-                    update(cards_t)
-                    .where(cards_t.c.id.in_([b.id for b in buried]))
-                    .values(buried_until=day.end)
-                )
-            session.execute(_UPDATE_CARD, {"answered_id": card_id, **values})
-            review_id = session.execute(_INSERT_REVIEW, review).scalar_one()
+                for sibling in buried:
+                    db.run(_BURY, {"sibling_id": sibling.id, "buried_until": day.end})
+            db.run(_UPDATE_CARD, {"answered_id": card_id, **values})
+            review_id = db.scalar(_INSERT_REVIEW, review)
         assert memory.due is not None
         return Outcome(
             review_id,
@@ -434,13 +471,9 @@ def answer_card(
     return retry_conflicts(attempt, _CONFLICT_TRIES)
 
 
-def _already_sent(session: Session, row: Any, now: datetime, response: Any) -> Outcome | None:
+def _already_sent(db: Direct, row: Any, now: datetime, response: Any) -> Outcome | None:
     """The outcome of the answer to card ``row`` made at ``now``, if it is in the log."""
-    review = session.execute(
-        select(reviews_t.c.id, reviews_t.c.rating, reviews_t.c.mode).where(
-            reviews_t.c.card_id == row.id, reviews_t.c.reviewed_at == now
-        )
-    ).first()
+    review = db.first(_SENT_REVIEW, {"card_id": row.id, "at": now})
     if review is None:
         return None
     from quizzer.study.grading import grade as grade_response
@@ -560,6 +593,6 @@ def reset_cards(store: Store, card_ids: Iterable[int], now: datetime) -> int:
     return count
 
 
-def card_row(session: Session, card_id: int) -> Row[Any] | None:
+def card_row(db: Direct, card_id: int) -> Any | None:
     """One card with its deck slug, title and path."""
-    return session.execute(_CARD_ROW, {"card_id": card_id}).first()
+    return db.first(_CARD_ROW, {"card_id": card_id})

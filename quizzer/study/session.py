@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, select
 
+from quizzer.store.direct import Direct, Prepared, fixed_in
 from quizzer.store.models import card_tags_t, cards_t, decks_t
 from quizzer.study import repo
 from quizzer.study.grading import grade as grade_response
@@ -67,7 +68,7 @@ def parse_filter(text: str | None) -> tuple[str, int | None]:
 
 
 #: How many cards of a note are still in its file (shown with each card).
-_SIBLING_COUNT = (
+_SIBLING_COUNT = Prepared(
     select(func.count())
     .select_from(cards_t)
     .where(
@@ -110,8 +111,8 @@ class StudySession:
         self._done: set[int] = set()
         self._settings: dict[str, StudySettings] = {}
         self._history: list[int] = []
-        self._learning_stmt: Any = None
-        self._learning_count_stmt: Any = None
+        self._learning_stmt: Prepared | None = None
+        self._learning_count_stmts: dict[tuple[int, ...], Prepared] = {}
         #: The state (0 new, 1/3 learning, 2 review) each queued card had when queued,
         #: so :meth:`counts` needs no query for them.
         self._kinds: dict[int, int] = {}
@@ -282,14 +283,14 @@ class StudySession:
         self._queue = deque(ids[: self.filter_n or self.limit or 50])
         self._kinds = dict.fromkeys(self._queue, 2)
 
-    def _learning(self, session: Any, until: datetime, now: datetime) -> Any:
+    def _learning(self, db: Direct, until: datetime, now: datetime) -> Any:
         """The learning or relearning card of this session due first by ``until``."""
         if self._learning_stmt is None:  # built once: it runs before every card shown
-            self._learning_stmt = (
+            self._learning_stmt = Prepared(
                 select(cards_t.c.id)
                 .where(
-                    cards_t.c.deck_id.in_(self.deck_ids),
-                    cards_t.c.state.in_((1, 3)),
+                    fixed_in(cards_t.c.deck_id, self.deck_ids),
+                    fixed_in(cards_t.c.state, (1, 3)),
                     cards_t.c.due <= bindparam("until"),
                     repo.active(bindparam("now")),
                     *self._tag_clause(),
@@ -297,13 +298,11 @@ class StudySession:
                 .order_by(cards_t.c.due, cards_t.c.id)
                 .limit(1)
             )
-        card_id = session.execute(self._learning_stmt, {"until": until, "now": now}).scalar()
-        return None if card_id is None else repo.card_row(session, card_id)
+        card_id = db.scalar(self._learning_stmt, {"until": until, "now": now})
+        return None if card_id is None else repo.card_row(db, card_id)
 
-    def _view(self, session: Any, row: Any, now: datetime) -> CardView:
-        siblings = session.execute(
-            _SIBLING_COUNT, {"deck_id": row.deck_id, "note_key": row.note_key}
-        ).scalar_one()
+    def _view(self, db: Direct, row: Any, now: datetime) -> CardView:
+        siblings = db.scalar(_SIBLING_COUNT, {"deck_id": row.deck_id, "note_key": row.note_key})
         return build_view(
             row,
             row.deck_title,
@@ -320,20 +319,20 @@ class StudySession:
         now = _now(now)
         if self.limit is not None and self.answered >= self.limit:
             return None
-        with self.store.read() as session:
-            if self.mode == "scheduled" and (row := self._learning(session, now, now)):
-                return self._view(session, row, now)
+        with self.store.direct(write=False) as db:
+            if self.mode == "scheduled" and (row := self._learning(db, now, now)):
+                return self._view(db, row, now)
             while self._queue:
                 card_id = self._queue[0]
-                row = repo.card_row(session, card_id)
+                row = repo.card_row(db, card_id)
                 if row is None or not self._eligible(row, now):
                     self._queue.popleft()
                     continue
-                return self._view(session, row, now)
+                return self._view(db, row, now)
             if self.mode == "scheduled" and (
-                row := self._learning(session, now + repo.LEARN_AHEAD, now)
+                row := self._learning(db, now + repo.LEARN_AHEAD, now)
             ):
-                return self._view(session, row, now)
+                return self._view(db, row, now)
         return None
 
     def _eligible(self, row: Any, now: datetime) -> bool:
@@ -477,11 +476,11 @@ class StudySession:
     def refresh(self, card: CardView, now: datetime | None = None) -> CardView | None:
         """``card`` as it is now (after an edit of its deck), or None if it was retired."""
         now = _now(now)
-        with self.store.read() as session:
-            row = repo.card_row(session, card.id)
+        with self.store.direct(write=False) as db:
+            row = repo.card_row(db, card.id)
             if row is None or row.retired_at is not None:
                 return None
-            return self._view(session, row, now)
+            return self._view(db, row, now)
 
     def counts(self, now: datetime | None = None) -> tuple[int, int, int]:
         """(new, learning, due) left in this session.
@@ -510,25 +509,29 @@ class StudySession:
 
     def _learning_count(self, now: datetime) -> int:
         """Learning and relearning cards of this session due before their day ends."""
-        if self._learning_count_stmt is None:
-            self._learning_count_stmt = select(func.count()).where(
-                cards_t.c.deck_id.in_(bindparam("decks", expanding=True)),
-                cards_t.c.state.in_((1, 3)),
-                cards_t.c.due < bindparam("until"),
-                repo.active(bindparam("now")),
-                *self._tag_clause(),
-            )
         by_end: dict[datetime, list[int]] = {}
         for deck_id in self.deck_ids:
             end = repo.day_for(self._settings[self._slugs[deck_id]], now).end
             by_end.setdefault(end, []).append(deck_id)
-        with self.store.read() as session:
+        with self.store.direct(write=False) as db:
             return sum(
-                session.execute(
-                    self._learning_count_stmt, {"decks": ids, "until": end, "now": now}
-                ).scalar_one()
+                db.scalar(self._learning_count_stmt(tuple(ids)), {"until": end, "now": now})
                 for end, ids in by_end.items()
             )
+
+    def _learning_count_stmt(self, deck_ids: tuple[int, ...]) -> Prepared:
+        statement = self._learning_count_stmts.get(deck_ids)
+        if statement is None:  # one per set of decks sharing a day's end: built once
+            statement = self._learning_count_stmts[deck_ids] = Prepared(
+                select(func.count()).where(
+                    fixed_in(cards_t.c.deck_id, deck_ids),
+                    fixed_in(cards_t.c.state, (1, 3)),
+                    cards_t.c.due < bindparam("until"),
+                    repo.active(bindparam("now")),
+                    *self._tag_clause(),
+                )
+            )
+        return statement
 
     @property
     def remaining(self) -> int:
