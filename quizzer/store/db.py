@@ -401,15 +401,18 @@ class Store:
 
     @contextmanager
     def direct(self, *, write: bool) -> Iterator[Direct]:
-        """A transaction for :class:`~quizzer.store.direct.Prepared` statements, on a
+        """A unit of work of :class:`~quizzer.store.direct.Prepared` statements, on a
         pooled driver connection: the study loop's statements, without SQLAlchemy's
         per-statement bookkeeping (see :mod:`quizzer.store.direct`).
 
-        A write starts with ``BEGIN IMMEDIATE`` on SQLite and is committed when the
-        block ends; on PostgreSQL it takes no advisory lock (the caller locks the rows it
-        changes, as answers do). Whatever the block leaves (an exception, a read) is
-        rolled back when the connection goes back to the pool. Driver errors become
-        :class:`StoreError` as in :meth:`write`; a dropped server connection is discarded.
+        A write is one transaction, started with ``BEGIN IMMEDIATE`` on SQLite and
+        committed when the block ends; on PostgreSQL it takes no advisory lock (the
+        caller locks the rows it changes, as answers do). A read runs each statement on
+        its own (autocommit), so it costs no ``BEGIN`` and ``ROLLBACK`` round trips on a
+        server; each statement still sees one committed state. Whatever the block leaves
+        open (an exception) is rolled back when the connection goes back to the pool.
+        Driver errors become :class:`StoreError` as in :meth:`write`; a connection the
+        server dropped is discarded.
         """
         from quizzer.store.direct import Direct
 
@@ -420,11 +423,15 @@ class Store:
         except (DBAPIError, driver_error) as exc:
             raise translate_error(exc, self.url) from exc
         cursor = None
+        server_autocommit = not write and dialect.name != "sqlite"
         try:
+            if server_autocommit:
+                # psycopg's; the pool's liveness check leaves the connection idle.
+                connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
             cursor = connection.cursor()
-            db = Direct(cursor, dialect)
-            if dialect.name == "sqlite":
-                db.execute_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            db = Direct(cursor, dialect, write)
+            if write and dialect.name == "sqlite":
+                db.execute_sql("BEGIN IMMEDIATE")
             yield db
             if write:
                 dialect.do_commit(connection.dbapi_connection)  # type: ignore[arg-type]
@@ -440,6 +447,9 @@ class Store:
             with contextlib.suppress(Exception):
                 if cursor is not None:
                     cursor.close()
+            if server_autocommit:
+                with contextlib.suppress(Exception):
+                    connection.dbapi_connection.autocommit = False  # type: ignore[union-attr]
             # Back to the pool, which rolls back what is still open (a read, a failure).
             with contextlib.suppress(Exception):
                 connection.close()

@@ -28,7 +28,17 @@ __all__ = ["Direct", "Prepared", "fixed_in"]
 class _Plan:
     """A statement compiled for one dialect: its SQL, parameter order and processors."""
 
-    __slots__ = ("binds", "columns", "defaults", "positional", "required", "results", "row", "sql")
+    __slots__ = (
+        "binds",
+        "columns",
+        "defaults",
+        "positional",
+        "required",
+        "results",
+        "row",
+        "sql",
+        "writes",
+    )
 
     def __init__(self, prepared: Prepared, dialect: Any):
         statement = prepared.statement
@@ -39,6 +49,7 @@ class _Plan:
             # own bound parameter (``literal``) or run it through a session instead.
             raise ValueError(f"a prepared statement cannot hold an expanding IN: {sql}")
         self.sql = sql
+        self.writes = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
         self.defaults: dict[str, Any] = compiled.construct_params(_check=False)
         prefetch = [(c, c.default) for c in compiled.insert_prefetch]
         prefetch += [(c, c.onupdate) for c in compiled.update_prefetch]
@@ -128,16 +139,20 @@ class Prepared:
 class Direct:
     """One open transaction on a pooled driver connection (from ``Store.direct``)."""
 
-    __slots__ = ("_cursor", "_dialect", "backend")
+    __slots__ = ("_cursor", "_dialect", "_write", "backend")
 
-    def __init__(self, cursor: Any, dialect: Any):
+    def __init__(self, cursor: Any, dialect: Any, write: bool):
         self._cursor = cursor
         self._dialect = dialect
+        self._write = write
         #: ``sqlite`` or ``postgresql``.
         self.backend: str = dialect.name
 
     def _run(self, prepared: Prepared, params: dict[str, Any] | None) -> tuple[_Plan, Any]:
         plan = prepared.plan(self._dialect)
+        if plan.writes and not self._write:
+            # A read runs each statement on its own: a change would commit at once.
+            raise RuntimeError("a change in a read (use Store.direct(write=True))")
         self._dialect.do_execute(self._cursor, plan.sql, plan.arguments(params), None)
         return plan, self._cursor
 

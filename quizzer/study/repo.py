@@ -182,16 +182,46 @@ def card_query() -> Any:
     )
 
 
+def card_view_query() -> Any:
+    """:func:`card_query` plus ``siblings``: how many cards of the card's note are still
+    in its file (shown with each card), counted in the same statement."""
+    other = cards_t.alias("other")
+    siblings = (
+        select(func.count())
+        .where(
+            other.c.deck_id == cards_t.c.deck_id,
+            other.c.note_key == cards_t.c.note_key,
+            other.c.retired_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    return card_query().add_columns(siblings.label("siblings"))
+
+
+def _note_of(column: Any) -> Any:
+    """``column`` of the card ``card_id`` (a bound parameter), as a scalar subquery."""
+    card = cards_t.alias("card")
+    return select(column(card)).where(card.c.id == bindparam("card_id")).scalar_subquery()
+
+
 # The statements run for every card shown and answered are compiled once and run on
 # the driver's cursor (quizzer.store.direct): SQLAlchemy's per-execution work costs
-# several times what SQLite takes to run them.
-_CARD_ROW = Prepared(card_query().where(cards_t.c.id == bindparam("card_id")))
-_ANSWERED_ROW = Prepared(
+# several times what SQLite takes to run them, and on a server each is a round trip.
+_CARD_ROW = Prepared(card_view_query().where(cards_t.c.id == bindparam("card_id")))
+#: Every card of the answered card's note with its deck's slug, in id order, locked
+#: (``FOR UPDATE``, where the database has it) until the answer commits: the card to
+#: answer, and the siblings it may bury, in one statement.
+_NOTE_ROWS = Prepared(
     select(cards_t, decks_t.c.slug)
     .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
-    .where(cards_t.c.id == bindparam("card_id"))
+    .where(
+        cards_t.c.deck_id == _note_of(lambda card: card.c.deck_id),
+        cards_t.c.note_key == _note_of(lambda card: card.c.note_key),
+    )
+    .order_by(cards_t.c.id)
+    .with_for_update(of=cards_t)
 )
-_SIBLINGS_TO_BURY = Prepared(
+_BURY = Prepared(
     select(cards_t.c.id, cards_t.c.buried_until).where(
         cards_t.c.deck_id == bindparam("deck_id"),
         cards_t.c.note_key == bindparam("note_key"),
@@ -228,25 +258,6 @@ _SENT_REVIEW = Prepared(
         reviews_t.c.card_id == bindparam("card_id"), reviews_t.c.reviewed_at == bindparam("at")
     )
 )
-
-
-def _note_lock() -> Any:
-    """``SELECT ... FOR UPDATE`` of a card's row and its siblings', in id order."""
-    card = cards_t.alias("card")
-    return (
-        select(cards_t.c.id)
-        .where(
-            cards_t.c.deck_id
-            == select(card.c.deck_id).where(card.c.id == bindparam("card_id")).scalar_subquery(),
-            cards_t.c.note_key
-            == select(card.c.note_key).where(card.c.id == bindparam("card_id")).scalar_subquery(),
-        )
-        .order_by(cards_t.c.id)
-        .with_for_update(of=cards_t)
-    )
-
-
-_LOCK_NOTE = Prepared(_note_lock())
 
 
 def memory_of(row: Any) -> MemoryState:
@@ -325,7 +336,16 @@ def lock_note(session: Session, card_id: int) -> None:
     for each other in a circle. Nothing on SQLite, whose writers are serialized anyway."""
     if session.get_bind().dialect.name == "sqlite":
         return
-    session.execute(_note_lock(), {"card_id": card_id}).all()
+    session.execute(
+        select(cards_t.c.id)
+        .where(
+            cards_t.c.deck_id == _note_of(lambda card: card.c.deck_id),
+            cards_t.c.note_key == _note_of(lambda card: card.c.note_key),
+        )
+        .order_by(cards_t.c.id)
+        .with_for_update(of=cards_t),
+        {"card_id": card_id},
+    ).all()
 
 
 #: How often an answer is tried again when PostgreSQL gave it up for a deadlock.
@@ -372,9 +392,8 @@ def answer_card(
 
     def attempt() -> Outcome:
         with store.direct(write=True) as db:
-            if db.backend != "sqlite":  # SQLite's BEGIN IMMEDIATE serialized writers
-                db.rows(_LOCK_NOTE, {"card_id": card_id})
-            row = db.first(_ANSWERED_ROW, {"card_id": card_id})
+            note = db.rows(_NOTE_ROWS, {"card_id": card_id})
+            row = next((r for r in note if r.id == card_id), None)
             if row is None or row.retired_at is not None:
                 raise CardChanged("this card is no longer in its deck")
             if resend:
@@ -438,15 +457,14 @@ def answer_card(
             values["suspended"] = bool(row.suspended) or suspended
             # Siblings wait for tomorrow, so one note isn't asked twice in a day.
             day = day_for(deck, now)
-            buried = db.rows(
-                _SIBLINGS_TO_BURY,
-                {
-                    "deck_id": row.deck_id,
-                    "note_key": row.note_key,
-                    "card_id": card_id,
-                    "day_end": day.end,
-                },
-            )
+            buried = [
+                r
+                for r in note
+                if r.id != card_id
+                and r.retired_at is None
+                and r.state in (0, 2)
+                and (r.buried_until is None or r.buried_until < day.end)
+            ]
             if buried:
                 before["buried"] = [
                     [b.id, b.buried_until.isoformat() if b.buried_until else None] for b in buried

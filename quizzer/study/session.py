@@ -67,18 +67,6 @@ def parse_filter(text: str | None) -> tuple[str, int | None]:
     return name, None
 
 
-#: How many cards of a note are still in its file (shown with each card).
-_SIBLING_COUNT = Prepared(
-    select(func.count())
-    .select_from(cards_t)
-    .where(
-        cards_t.c.deck_id == bindparam("deck_id"),
-        cards_t.c.note_key == bindparam("note_key"),
-        cards_t.c.retired_at.is_(None),
-    )
-)
-
-
 class StudySession:
     """One sitting of study over a deck (or all decks).
 
@@ -286,7 +274,7 @@ class StudySession:
     def _learning(self, db: Direct, until: datetime, now: datetime) -> Any:
         """The learning or relearning card of this session due first by ``until``."""
         if self._learning_stmt is None:  # built once: it runs before every card shown
-            self._learning_stmt = Prepared(
+            first_due = (
                 select(cards_t.c.id)
                 .where(
                     fixed_in(cards_t.c.deck_id, self.deck_ids),
@@ -297,12 +285,12 @@ class StudySession:
                 )
                 .order_by(cards_t.c.due, cards_t.c.id)
                 .limit(1)
+                .scalar_subquery()
             )
-        card_id = db.scalar(self._learning_stmt, {"until": until, "now": now})
-        return None if card_id is None else repo.card_row(db, card_id)
+            self._learning_stmt = Prepared(repo.card_view_query().where(cards_t.c.id == first_due))
+        return db.first(self._learning_stmt, {"until": until, "now": now})
 
-    def _view(self, db: Direct, row: Any, now: datetime) -> CardView:
-        siblings = db.scalar(_SIBLING_COUNT, {"deck_id": row.deck_id, "note_key": row.note_key})
+    def _view(self, row: Any, now: datetime) -> CardView:
         return build_view(
             row,
             row.deck_title,
@@ -311,7 +299,7 @@ class StudySession:
             self.seed,
             now,
             self.mode,
-            siblings,
+            row.siblings,
         )
 
     def next_card(self, now: datetime | None = None) -> CardView | None:
@@ -321,18 +309,18 @@ class StudySession:
             return None
         with self.store.direct(write=False) as db:
             if self.mode == "scheduled" and (row := self._learning(db, now, now)):
-                return self._view(db, row, now)
+                return self._view(row, now)
             while self._queue:
                 card_id = self._queue[0]
                 row = repo.card_row(db, card_id)
                 if row is None or not self._eligible(row, now):
                     self._queue.popleft()
                     continue
-                return self._view(db, row, now)
+                return self._view(row, now)
             if self.mode == "scheduled" and (
                 row := self._learning(db, now + repo.LEARN_AHEAD, now)
             ):
-                return self._view(db, row, now)
+                return self._view(row, now)
         return None
 
     def _eligible(self, row: Any, now: datetime) -> bool:
@@ -480,7 +468,7 @@ class StudySession:
             row = repo.card_row(db, card.id)
             if row is None or row.retired_at is not None:
                 return None
-            return self._view(db, row, now)
+            return self._view(row, now)
 
     def counts(self, now: datetime | None = None) -> tuple[int, int, int]:
         """(new, learning, due) left in this session.
