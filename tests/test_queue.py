@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers import write_deck
 from pgdb import raw_rows
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quizzer import CardChanged, Collection, Rating
 from quizzer.store.db import dispose_engines
@@ -147,6 +147,35 @@ def test_learning_and_relearning_come_first(col: Collection, tmp_path: Path) -> 
     assert fresh.remaining >= 1  # the new card e waits in the queue
     served = fresh.next_card(now=relearn.due)
     assert (served.key, served.state) == (card.key, 3)
+
+
+def test_due_learning_and_relearning_cards_come_in_due_order(
+    col: Collection, tmp_path: Path
+) -> None:
+    """Whatever their state, the learning card due first comes first (ties by id)."""
+    setup(col, tmp_path, "d", basic_deck("d", ["a", "b", "c", "e"]))
+    due = {"a": (1, 5), "b": (3, 10), "c": (1, 10), "e": (3, 1)}  # state, minutes overdue
+    with col.store.write() as session:
+        for key, (state, minutes) in due.items():
+            session.execute(
+                update(cards_t)
+                .where(cards_t.c.id == col.card_id("d", key))
+                .values(
+                    state=state,
+                    step=0,
+                    stability=1.0,
+                    difficulty=5.0,
+                    due=T0 - minutes * MIN,
+                    last_review=T0 - DAY,
+                    reps=1,
+                )
+            )
+    session = col.study(deck="d", now=T0)
+    shown = []
+    while (card := session.next_card(now=T0)) is not None:
+        shown.append(card.key)
+        session.answer(card, rating=Rating.EASY, now=T0)
+    assert shown == ["b", "c", "a", "e"]
 
 
 def test_learning_cards_are_shown_early_only_when_nothing_else_is_left(

@@ -20,7 +20,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from quizzer.store.direct import Direct, Prepared, fixed_in
 from quizzer.store.models import card_tags_t, cards_t, decks_t
@@ -274,20 +274,30 @@ class StudySession:
     def _learning(self, db: Direct, until: datetime, now: datetime) -> Any:
         """The learning or relearning card of this session due first by ``until``."""
         if self._learning_stmt is None:  # built once: it runs before every card shown
-            first_due = (
-                select(cards_t.c.id)
+            # The first due of each state, then the earlier of the two: each walks
+            # ix_cards_state_due in order and stops at its first card. Over "state IN
+            # (1, 3)" PostgreSQL sorted every overdue learning card instead (0.7 ms
+            # against 0.1 at 100,000 cards); SQLite runs both in ≈ 20 µs.
+            firsts = [
+                select(cards_t.c.id, cards_t.c.due)
                 .where(
                     fixed_in(cards_t.c.deck_id, self.deck_ids),
-                    fixed_in(cards_t.c.state, (1, 3)),
+                    cards_t.c.state == literal(state),
                     cards_t.c.due <= bindparam("until"),
                     repo.active(bindparam("now")),
                     *self._tag_clause(),
                 )
                 .order_by(cards_t.c.due, cards_t.c.id)
                 .limit(1)
-                .scalar_subquery()
+                .subquery()
+                .select()
+                for state in (1, 3)
+            ]
+            both = union_all(*firsts).subquery()
+            first_due = select(both.c.id).order_by(both.c.due, both.c.id).limit(1)
+            self._learning_stmt = Prepared(
+                repo.card_view_query().where(cards_t.c.id == first_due.scalar_subquery())
             )
-            self._learning_stmt = Prepared(repo.card_view_query().where(cards_t.c.id == first_due))
         return db.first(self._learning_stmt, {"until": until, "now": now})
 
     def _view(self, row: Any, now: datetime) -> CardView:
