@@ -89,22 +89,30 @@ def run_env(home: Path) -> dict[str, str]:
 class on_statements:
     """Call ``hook(cursor, statement)`` before each statement the driver runs on
     ``engine`` (``with on_statements(engine, hook):``), through the dialect's
-    ``do_execute``: both SQLAlchemy's sessions and the study loop's prepared statements
-    (quizzer.store.direct) run theirs there. The hook may raise a driver error."""
+    ``do_execute``, ``do_executemany`` and ``do_execute_no_params``: SQLAlchemy's
+    sessions and the study loop's prepared statements (quizzer.store.direct) run theirs
+    there. The hook may raise a driver error."""
+
+    METHODS = ("do_execute", "do_executemany", "do_execute_no_params")
 
     def __init__(self, engine: Any, hook: Callable[[Any, str], None]):
         self.dialect, self.hook = engine.dialect, hook
 
-    def __enter__(self) -> on_statements:
-        original = type(self.dialect).do_execute
+    def _wrap(self, name: str) -> Callable[..., None]:
+        original = getattr(type(self.dialect), name)
         dialect, hook = self.dialect, self.hook
 
-        def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        def run(cursor: Any, statement: str, *rest: Any) -> None:
             hook(cursor, statement)
-            original(dialect, cursor, statement, parameters, context)
+            original(dialect, cursor, statement, *rest)
 
-        self.dialect.do_execute = do_execute  # shadows the class's method
+        return run
+
+    def __enter__(self) -> on_statements:
+        for name in self.METHODS:
+            setattr(self.dialect, name, self._wrap(name))  # shadows the class's method
         return self
 
     def __exit__(self, *exc: object) -> None:
-        del self.dialect.do_execute
+        for name in self.METHODS:
+            delattr(self.dialect, name)

@@ -154,3 +154,55 @@ def test_writes_begin_immediate_and_reads_need_no_transaction(col: Collection) -
         with col.store.direct(write=False):
             pass
     assert seen == ["BEGIN IMMEDIATE"]  # a read runs each statement on its own
+
+
+def test_a_parameter_the_statement_does_not_take_is_refused(col: Collection) -> None:
+    with col.store.direct(write=True) as db, pytest.raises(KeyError, match="takes no nothing"):
+        db.run(ADD_SETTING, {"key": "x", "value": 1, "nothing": 2})
+
+
+@pytest.mark.backends("postgresql")
+def test_a_server_connection_left_in_a_transaction_still_reads(col: Collection) -> None:
+    """A connection that comes out of the pool inside a transaction (a check-out hook
+    that ran a query) is rolled back before the read switches it to autocommit, and goes
+    back to the pool out of autocommit: later writes on it are still transactions."""
+    from sqlalchemy import event
+
+    def leave_open(dbapi_connection: object, _record: object, _proxy: object) -> None:
+        dbapi_connection.cursor().execute("SELECT 1")  # type: ignore[attr-defined]
+
+    event.listen(col.store.engine, "checkout", leave_open)
+    try:
+        with col.store.direct(write=False) as db:
+            assert db.scalar(SETTING, {"k": "absent"}) is None
+    finally:
+        event.remove(col.store.engine, "checkout", leave_open)
+    with col.store.engine.connect() as conn:
+        assert conn.connection.dbapi_connection.autocommit is False  # type: ignore[union-attr]
+    with pytest.raises(RuntimeError), col.store.write() as session:
+        session.execute(insert(settings_t).values(scope="", key="half", value=1))
+        raise RuntimeError("the write fails after its first statement")
+    with col.store.direct(write=False) as db:
+        assert db.scalar(SETTING, {"k": "half"}) is None
+
+
+def test_an_answer_without_the_sessions_settings_reads_its_decks(
+    answered: Collection,
+) -> None:
+    """``answer_card`` called without settings (as the API allows) reads the deck's
+    before its transaction, and applies them."""
+    from quizzer.study.repo import answer_card, collection_seed, set_setting
+
+    set_setting(answered.store, "learning_steps", "7m", deck="direct")
+    outcome = answer_card(
+        answered.store,
+        answered.card_id("direct", "direct-1"),
+        expected_reps=0,
+        mode="scheduled",
+        response=None,
+        rating=1,
+        duration_ms=0,
+        now=NOW,
+        seed=collection_seed(answered.store),
+    )
+    assert outcome.due == NOW + timedelta(minutes=7)  # the deck's step, not the default 1m

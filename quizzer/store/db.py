@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from quizzer.errors import ServerUnreachable, StoreError
@@ -422,16 +423,22 @@ class Store:
             connection = self.engine.raw_connection()
         except (DBAPIError, driver_error) as exc:
             raise translate_error(exc, self.url) from exc
+        except PoolTimeout as exc:
+            raise StoreError(
+                f"{masked_url(self.url)}: every connection is in use; try again"
+            ) from exc
         cursor = None
         server_autocommit = not write and dialect.name != "sqlite"
         try:
             if server_autocommit:
-                # psycopg's; the pool's liveness check leaves the connection idle.
-                connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+                driver: Any = connection.dbapi_connection  # psycopg's
+                if driver.info.transaction_status:  # not idle: nothing of ours is open yet
+                    driver.rollback()
+                driver.autocommit = True
             cursor = connection.cursor()
             db = Direct(cursor, dialect, write)
             if write and dialect.name == "sqlite":
-                db.execute_sql("BEGIN IMMEDIATE")
+                db._begin_immediate()
             yield db
             if write:
                 dialect.do_commit(connection.dbapi_connection)  # type: ignore[arg-type]
@@ -448,8 +455,13 @@ class Store:
                 if cursor is not None:
                     cursor.close()
             if server_autocommit:
-                with contextlib.suppress(Exception):
+                try:
                     connection.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+                except Exception:
+                    # Never back to the pool in autocommit: later writes on it would
+                    # not be transactions.
+                    with contextlib.suppress(Exception):
+                        connection.invalidate()
             # Back to the pool, which rolls back what is still open (a read, a failure).
             with contextlib.suppress(Exception):
                 connection.close()

@@ -81,6 +81,10 @@ class _Plan:
             if missing:
                 raise KeyError(f"no value for {', '.join(sorted(missing))}")
             values = {**values, **params}
+            if len(values) != len(self.defaults):
+                # A column the statement was not compiled to set would be dropped.
+                unknown = sorted(set(params).difference(self.defaults))
+                raise KeyError(f"the statement takes no {', '.join(unknown)}")
         elif self.required:
             raise KeyError(f"no value for {', '.join(sorted(self.required))}")
         if self.positional:
@@ -156,9 +160,9 @@ class Direct:
         self._dialect.do_execute(self._cursor, plan.sql, plan.arguments(params), None)
         return plan, self._cursor
 
-    def execute_sql(self, sql: str) -> None:
-        """Run a statement without parameters or rows (``BEGIN IMMEDIATE``)."""
-        self._dialect.do_execute(self._cursor, sql, (), None)
+    def _begin_immediate(self) -> None:
+        """SQLite: take the write lock now (``Store.direct`` calls it)."""
+        self._dialect.do_execute(self._cursor, "BEGIN IMMEDIATE", (), None)
 
     def rows(self, prepared: Prepared, params: dict[str, Any] | None = None) -> list[Any]:
         """Every row, as named tuples keyed like the statement's columns."""

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from quizzer.store.db import Store
-from quizzer.store.direct import Direct, Prepared, fixed_in
+from quizzer.store.direct import Direct, Prepared
 from quizzer.store.models import cards_t, deck_sources_t, decks_t, reviews_t, settings_t
 from quizzer.study.days import StudyDay, local_zone, study_day
 from quizzer.study.settings import SETTINGS, StudySettings, parse_setting, to_stored
@@ -222,16 +222,6 @@ _NOTE_ROWS = Prepared(
     .with_for_update(of=cards_t)
 )
 _BURY = Prepared(
-    select(cards_t.c.id, cards_t.c.buried_until).where(
-        cards_t.c.deck_id == bindparam("deck_id"),
-        cards_t.c.note_key == bindparam("note_key"),
-        cards_t.c.id != bindparam("card_id"),
-        cards_t.c.retired_at.is_(None),
-        fixed_in(cards_t.c.state, (0, 2)),
-        or_(cards_t.c.buried_until.is_(None), cards_t.c.buried_until < bindparam("day_end")),
-    )
-)
-_BURY = Prepared(
     update(cards_t).where(cards_t.c.id == bindparam("sibling_id")), column_keys=["buried_until"]
 )
 _REVIEW_COLUMNS = (
@@ -386,9 +376,14 @@ def answer_card(
     """
     from quizzer.store.db import retry_conflicts
 
-    def settings_of(slug: str) -> StudySettings:
+    if settings is None:  # read before the answer's transaction, on a connection of its own
         with store.read() as session:
-            return deck_settings(session, slug)
+            slug = session.execute(
+                select(decks_t.c.slug)
+                .join(cards_t, cards_t.c.deck_id == decks_t.c.id)
+                .where(cards_t.c.id == card_id)
+            ).scalar()
+            settings = deck_settings(session, slug) if slug is not None else None
 
     def attempt() -> Outcome:
         with store.direct(write=True) as db:
@@ -414,7 +409,9 @@ def answer_card(
             if applied is None:
                 raise ValueError("self-graded cards need a rating (1–4)")
             before = snapshot(row)
-            deck = settings if settings is not None else settings_of(row.slug)
+            deck = settings
+            if deck is None:  # the card was not there when its deck's settings were read
+                raise CardChanged("this card is no longer in its deck")
             predicted = scheduler.retrievability(memory_of(row), now, deck) if row.state else None
             review = {
                 "card_id": card_id,

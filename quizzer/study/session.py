@@ -273,6 +273,8 @@ class StudySession:
 
     def _learning(self, db: Direct, until: datetime, now: datetime) -> Any:
         """The learning or relearning card of this session due first by ``until``."""
+        if not self.deck_ids:
+            return None
         if self._learning_stmt is None:  # built once: it runs before every card shown
             # The first due of each state, then the earlier of the two: each walks
             # ix_cards_state_due in order and stops at its first card. Over "state IN
