@@ -3,15 +3,15 @@
 SQLAlchemy's execution path (the ORM session and its transaction, connection events,
 the compiled-statement cache, result objects) costs 50–70 µs a statement on these
 machines, several times what SQLite takes to run one of the study loop's statements,
-and opening a session costs as much again. Next card + answer runs seven statements
-in two transactions, so that bookkeeping cost more than everything else an answer does,
-its durable commit included (docs/performance.md, "answer").
+and opening a session costs as much again. Next card + answer ran seven or eight
+statements in two sessions, so that bookkeeping cost more than everything else an
+answer does, its durable commit included (docs/performance.md, "answer").
 
 A :class:`Prepared` statement is an ordinary Core statement, compiled by SQLAlchemy's
 own compiler once per dialect. Its parameters and rows go through the type processors
-SQLAlchemy applies (the same stored bytes, the same UTC-aware datetimes and JSON); only
-the per-execution bookkeeping is skipped. :meth:`quizzer.store.db.Store.direct` gives
-the transaction to run them in, with the begin (``BEGIN IMMEDIATE`` on SQLite), commit
+SQLAlchemy applies (the same stored values, the same UTC-aware datetimes and JSON);
+only the per-execution bookkeeping is skipped. :meth:`quizzer.store.db.Store.direct`
+gives the unit of work to run them in, with the begin (``BEGIN IMMEDIATE`` on SQLite), commit
 and error translation of :meth:`~quizzer.store.db.Store.write`. Statements and commits
 go through the dialect's ``do_execute`` and ``do_commit``, as SQLAlchemy's own do.
 """

@@ -1,9 +1,10 @@
 """The study engine's database work: settings, queues, answers, undo and card actions.
 
-Every function that writes does so in one transaction. Answers lock the card's row
-first (``SELECT ... FOR UPDATE`` where the database has it; SQLite's ``BEGIN
-IMMEDIATE`` serializes writers anyway), and refuse with :class:`CardChanged` when the
-card moved on since it was shown.
+Every function that writes does so in one transaction. Answers read and lock the rows
+of the card's note first (``SELECT ... FOR UPDATE`` where the database has it; SQLite's
+``BEGIN IMMEDIATE`` serializes writers anyway), and refuse with :class:`CardChanged`
+when the card moved on since it was shown. The statements of the study loop (showing
+and answering cards) are prepared once and run on the driver (:mod:`quizzer.store.direct`).
 """
 
 from __future__ import annotations
