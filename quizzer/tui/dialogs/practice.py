@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quizzer.tui.safe import plain
+from quizzer.tui.widgets.ordered_input import OrderedInput
 
 __all__ = ["PracticeChoice", "PracticeDialog"]
 
@@ -43,7 +44,7 @@ class PracticeDialog(ModalScreen[PracticeChoice | None]):
             yield OptionList(
                 *[Option(label, id=name) for name, label in _FILTERS], id="practice-filter"
             )
-            yield Input(placeholder="only cards with this tag (optional)", id="practice-tag")
+            yield OrderedInput(placeholder="only cards with this tag (optional)", id="practice-tag")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from quizzer.tui.safe import markdown_words, plain, short
 from quizzer.tui.widgets.footer import KeyFooter
+from quizzer.tui.widgets.ordered_input import OrderedInput
 from quizzer.tui.widgets.table import SizedTable
 from quizzer.tui.workers import if_current
 
@@ -74,7 +75,7 @@ class BrowseScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield OrderedInput(
             value=self.initial_query,
             id="filter",
             placeholder="filter: words, deck:ID tag:T type:choice is:due|new|leech|"

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from quizzer.tui.safe import plain
+from quizzer.tui.widgets.ordered_input import OrderedInput
 
 __all__ = ["ChoiceAnswer", "OrderAnswer", "Submitted", "TypedAnswer"]
 
@@ -104,7 +105,7 @@ class TypedAnswer(Vertical):
                 if self.blanks == 1
                 else f"blank {i + 1} of {self.blanks}"
             )
-            yield Input(placeholder=placeholder, classes="typed", id=f"typed-{i}")
+            yield OrderedInput(placeholder=placeholder, classes="typed", id=f"typed-{i}")
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
