@@ -199,28 +199,31 @@ def card_view_query() -> Any:
     return card_query().add_columns(siblings.label("siblings"))
 
 
-def _note_of(column: Any) -> Any:
-    """``column`` of the card ``card_id`` (a bound parameter), as a scalar subquery."""
+def _note_rows(*columns: Any) -> Any:
+    """A select of ``columns`` over every card of the note of card ``card_id`` (a bound
+    parameter), in id order, locked (``FOR UPDATE``, where the database has it) until
+    the transaction ends, so two transactions locking notes never wait in a circle."""
     card = cards_t.alias("card")
-    return select(column(card)).where(card.c.id == bindparam("card_id")).scalar_subquery()
+
+    def of_card(name: str) -> Any:
+        return select(card.c[name]).where(card.c.id == bindparam("card_id")).scalar_subquery()
+
+    return (
+        select(*columns)
+        .where(cards_t.c.deck_id == of_card("deck_id"), cards_t.c.note_key == of_card("note_key"))
+        .order_by(cards_t.c.id)
+        .with_for_update(of=cards_t)
+    )
 
 
 # The statements run for every card shown and answered are compiled once and run on
 # the driver's cursor (quizzer.store.direct): SQLAlchemy's per-execution work costs
 # several times what SQLite takes to run them, and on a server each is a round trip.
 _CARD_ROW = Prepared(card_view_query().where(cards_t.c.id == bindparam("card_id")))
-#: Every card of the answered card's note with its deck's slug, in id order, locked
-#: (``FOR UPDATE``, where the database has it) until the answer commits: the card to
-#: answer, and the siblings it may bury, in one statement.
+#: The answered card's note, locked, with its deck's slug: the card to answer and the
+#: siblings it may bury, in one statement.
 _NOTE_ROWS = Prepared(
-    select(cards_t, decks_t.c.slug)
-    .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
-    .where(
-        cards_t.c.deck_id == _note_of(lambda card: card.c.deck_id),
-        cards_t.c.note_key == _note_of(lambda card: card.c.note_key),
-    )
-    .order_by(cards_t.c.id)
-    .with_for_update(of=cards_t)
+    _note_rows(cards_t, decks_t.c.slug).join(decks_t, decks_t.c.id == cards_t.c.deck_id)
 )
 _BURY = Prepared(
     update(cards_t).where(cards_t.c.id == bindparam("sibling_id")), column_keys=["buried_until"]
@@ -327,16 +330,7 @@ def lock_note(session: Session, card_id: int) -> None:
     for each other in a circle. Nothing on SQLite, whose writers are serialized anyway."""
     if session.get_bind().dialect.name == "sqlite":
         return
-    session.execute(
-        select(cards_t.c.id)
-        .where(
-            cards_t.c.deck_id == _note_of(lambda card: card.c.deck_id),
-            cards_t.c.note_key == _note_of(lambda card: card.c.note_key),
-        )
-        .order_by(cards_t.c.id)
-        .with_for_update(of=cards_t),
-        {"card_id": card_id},
-    ).all()
+    session.execute(_note_rows(cards_t.c.id), {"card_id": card_id}).all()
 
 
 #: How often an answer is tried again when PostgreSQL gave it up for a deadlock.
@@ -610,5 +604,5 @@ def reset_cards(store: Store, card_ids: Iterable[int], now: datetime) -> int:
 
 
 def card_row(db: Direct, card_id: int) -> Any | None:
-    """One card with its deck slug, title and path."""
+    """One card with its deck slug, title, path and sibling count (:func:`card_view_query`)."""
     return db.first(_CARD_ROW, {"card_id": card_id})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,15 @@ class StudySession:
             return []
         return [
             cards_t.c.id.in_(select(card_tags_t.c.card_id).where(card_tags_t.c.tag == self.tag))
+        ]
+
+    def _studied(self, deck_ids: Sequence[int]) -> list[Any]:
+        """SQL for the cards of ``deck_ids`` this session may show at ``now`` (a bound
+        parameter), for the prepared learning-card statements."""
+        return [
+            fixed_in(cards_t.c.deck_id, deck_ids),
+            repo.active(bindparam("now")),
+            *self._tag_clause(),
         ]
 
     def _tag_ok(self, data: dict[str, Any]) -> bool:
@@ -283,11 +293,9 @@ class StudySession:
             firsts = [
                 select(cards_t.c.id, cards_t.c.due)
                 .where(
-                    fixed_in(cards_t.c.deck_id, self.deck_ids),
                     cards_t.c.state == literal(state),
                     cards_t.c.due <= bindparam("until"),
-                    repo.active(bindparam("now")),
-                    *self._tag_clause(),
+                    *self._studied(self.deck_ids),
                 )
                 .order_by(cards_t.c.due, cards_t.c.id)
                 .limit(1)
@@ -524,11 +532,9 @@ class StudySession:
         if statement is None:  # one per set of decks sharing a day's end: built once
             statement = self._learning_count_stmts[deck_ids] = Prepared(
                 select(func.count()).where(
-                    fixed_in(cards_t.c.deck_id, deck_ids),
                     fixed_in(cards_t.c.state, (1, 3)),
                     cards_t.c.due < bindparam("until"),
-                    repo.active(bindparam("now")),
-                    *self._tag_clause(),
+                    *self._studied(deck_ids),
                 )
             )
         return statement

@@ -8,11 +8,15 @@ made visible) before it reaches a widget.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from typing import Any
+
 from rich.text import Text
 
 from quizzer.text import safe_text
 
-__all__ = ["markdown", "markdown_words", "plain", "short"]
+__all__ = ["markdown", "markdown_words", "plain", "plain_paragraphs", "short"]
 
 
 def plain(text: object, style: str = "") -> Text:
@@ -31,13 +35,26 @@ def short(text: str, limit: int = 60) -> str:
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
 
+@cache
+def _commonmark() -> Any:
+    """One parser for the process: making one costs more than parsing a prompt."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
 def markdown_words(text: str) -> str:
     """The words a Markdown card text shows, without its marks (``**``, backticks,
     link targets), for places that show one line of it, such as Browse's table."""
-    from markdown_it import MarkdownIt
+    paragraphs = plain_paragraphs(text)
+    if paragraphs is not None:  # plain prose (most prompts): nothing to parse
+        return " ".join(" ".join(paragraphs).split())
+    return _parsed_words(text)
 
+
+def _parsed_words(text: str) -> str:
     words: list[str] = []
-    for token in MarkdownIt("commonmark").parse(text):
+    for token in _commonmark().parse(text):
         if token.type in ("fence", "code_block"):
             words.append(token.content)
         for child in token.children or ():
@@ -49,3 +66,39 @@ def markdown_words(text: str) -> str:
                 words.append(child.content)
         words.append(" ")
     return " ".join("".join(words).split())
+
+
+#: Anything that Markdown (markdown-it's "gfm-like": CommonMark, tables, strikethrough,
+#: autolinks) could read as more than text: inline marks, entities, HTML, escapes; and
+#: any white space but spaces and newlines (it ends lines at carriage returns, expands
+#: tabs, and trims Unicode spaces around paragraphs); control characters; and a dot
+#: before a letter, as in a domain name, which it links ("huggingface.co").
+_INLINE = re.compile(r"[\\`*_\[\]<>#|~&!]|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f]|\.[^\W\d_]")
+#: Lines that start a block: lists, quotes, headings, rules, setext underlines, and
+#: indented code.
+_BLOCK = re.compile(r"^(?: {4}| {0,3}(?:[-+=>]|\d{1,9}[.)]))")
+
+
+def plain_paragraphs(text: str) -> list[str] | None:
+    """The paragraphs Markdown would make of ``text``, if it is plain prose; else None.
+
+    Plain means Markdown would render nothing but paragraphs of the same words: line
+    breaks inside a paragraph become spaces and blank lines separate paragraphs, as
+    CommonMark says. Anything else (a mark, a list, a hard break) returns None.
+    """
+    if _INLINE.search(text):
+        return None
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip(" "):
+            if lines:
+                paragraphs.append(" ".join(lines))
+                lines = []
+            continue
+        if _BLOCK.match(line) or line.endswith("  "):
+            return None
+        lines.append(line.strip(" "))
+    if lines:
+        paragraphs.append(" ".join(lines))
+    return paragraphs

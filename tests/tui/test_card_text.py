@@ -81,3 +81,12 @@ def test_browse_shows_a_prompts_words_without_its_markdown_marks(source, shown):
     from quizzer.tui.safe import markdown_words
 
     assert markdown_words(source) == shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1. -*_`#>\n[]()&:", max_size=40))
+def test_browse_words_skip_the_parse_only_where_it_reads_the_same(text: str) -> None:
+    """markdown_words takes plain prose as it is; markdown-it reads it the same."""
+    from quizzer.tui.safe import _parsed_words, markdown_words
+
+    assert markdown_words(text) == _parsed_words(text)
