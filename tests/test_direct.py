@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 
 from quizzer.collection import Collection
 from quizzer.errors import StoreError
-from quizzer.store.direct import Prepared, fixed_in
+from quizzer.store.direct import Prepared, fixed_in, run_many
 from quizzer.store.models import cards_t, reviews_t, settings_t
 from quizzer.study import repo
 
@@ -63,6 +63,39 @@ def test_a_write_commits_once_and_a_failure_leaves_nothing(col: Collection) -> N
     with col.store.read() as session:  # and a session sees the same
         keys = session.execute(select(settings_t.c.key).where(settings_t.c.scope == "")).all()
     assert {k for (k,) in keys} >= {"a"} and "b" not in {k for (k,) in keys}
+
+
+def test_run_many_writes_what_a_session_insert_writes(col: Collection) -> None:
+    rows = [
+        {"key": "many-a", "value": {"when": "é", "n": [1.5, None]}},
+        {"key": "many-b", "value": "text with 'quotes' and %s"},
+    ]
+    with col.store.write() as session:
+        run_many(session.connection(), ADD_SETTING, rows)
+        session.execute(insert(settings_t), [{**r, "key": r["key"] + "-orm"} for r in rows])
+    with col.store.read() as session:
+        stored = dict(
+            session.execute(
+                select(settings_t.c.key, settings_t.c.value).where(
+                    settings_t.c.key.like("many-%")
+                )
+            ).all()
+        )
+    assert stored == {
+        "many-a": rows[0]["value"],
+        "many-b": rows[1]["value"],
+        "many-a-orm": rows[0]["value"],
+        "many-b-orm": rows[1]["value"],
+    }
+    with col.store.write() as session, pytest.raises(KeyError, match="the statement takes no"):
+        run_many(session.connection(), ADD_SETTING, [{"key": "x", "value": 1, "bogus": 2}])
+
+
+def test_run_many_fails_as_one_transaction(col: Collection) -> None:
+    with pytest.raises(StoreError), col.store.write() as session:
+        run_many(session.connection(), ADD_SETTING, [{"key": "dup", "value": 1}] * 2)
+    with col.store.read() as session:
+        assert not session.execute(select(settings_t).where(settings_t.c.key == "dup")).all()
 
 
 def test_a_read_refuses_a_change(col: Collection) -> None:

@@ -54,6 +54,9 @@ _TAB_INDENT = re.compile(r"^\t[ \t]*\S", re.MULTILINE)
 #: Line breaks as an editor shows them. libyaml also breaks lines at U+2028, U+2029 and
 #: a lone CR, so positions are computed from its character index instead (``Locator``).
 _LINE_BREAK = re.compile("\r?\n")
+#: What libyaml breaks lines at besides ``\n`` and ``\r\n`` (U+0085 never gets this far:
+#: it is a control character, replaced on decoding).
+_ODD_BREAK = re.compile("\r(?!\n)|[\u2028\u2029]")
 #: Problems of one kind reported per file before the rest are summarised.
 _MAX_REPEATS = 20
 
@@ -428,15 +431,33 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
             ok = False
         return ok
 
+    # libyaml's own line and column are right unless the text holds a character it
+    # also breaks lines at (a lone CR, U+2028, U+2029); then count from the index.
+    text = source.text
+    if _ODD_BREAK.search(text):
+        where = source.mark
+    else:
+
+        def where(mark: Any) -> tuple[int, int]:
+            return mark.line + 1, mark.column + 1
+
+    scalar_event = yaml.ScalarEvent
+    starts = {yaml.MappingStartEvent: Map, yaml.SequenceStartEvent: Seq}
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    parser = _Loader(text)
     try:
+        # get_event, not yaml.parse: the generator and its check_event calls cost a
+        # tenth of a large deck's parse.
+        get_event: Any = parser.get_event
         event: Any
-        for event in yaml.parse(source.text, Loader=_Loader):
+        while (event := get_event()) is not None:
             cls = type(event)
-            mark: Any = event.start_mark
-            line, col = source.mark(mark)
-            if cls is yaml.ScalarEvent:
-                ok = check_props(event, line, col)
+            if cls is scalar_event:
+                line, col = where(event.start_mark)
                 value = event.value
+                ok = (event.anchor is None and event.tag in (None, "!")) or check_props(
+                    event, line, col
+                )
                 if len(value) > MAX_FIELD_CHARS:
                     problems.append(
                         source.problem(
@@ -448,7 +469,8 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                         )
                     )
                     ok = False
-                hidden = _CONTROL.search(value) if event.style == '"' else None
+                style = event.style
+                hidden = _CONTROL.search(value) if style == '"' else None
                 if hidden:
                     # the file's own characters were checked on decoding; this is what a
                     # double-quoted escape such as "\e[31m" or "\u202E" turns into
@@ -462,8 +484,20 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                         )
                     )
                     ok = False
-                attach(Scalar(value, not event.style, line, col, bad=not ok))
-            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                scalar = Scalar(value, not style, line, col, not ok)
+                if not stack:
+                    attach(scalar)
+                    continue
+                frame = stack[-1]
+                parent = frame[0]
+                if type(parent) is Seq:
+                    parent.items.append(scalar)
+                elif frame[1] is None:
+                    frame[1] = scalar  # a key: the common case needs none of attach's checks
+                else:
+                    attach(scalar)
+            elif cls in starts:
+                line, col = where(event.start_mark)
                 ok = check_props(event, line, col)
                 if len(stack) >= MAX_DEPTH:
                     problems.append(
@@ -475,16 +509,11 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                         )
                     )
                     return None, problems
-                node: Node = (
-                    Map([], line, col, bad=not ok)
-                    if cls is yaml.MappingStartEvent
-                    else Seq([], line, col, bad=not ok)
-                )
-                stack.append([node, None])
-            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
-                done = stack.pop()[0]
-                attach(done)
+                stack.append([starts[cls]([], line, col, not ok), None])
+            elif cls in ends:
+                attach(stack.pop()[0])
             elif cls is yaml.AliasEvent:
+                line, col = where(event.start_mark)
                 problems.append(
                     source.problem(
                         line,
@@ -497,6 +526,7 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
             elif cls is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
+                    line, col = where(event.start_mark)
                     problems.append(
                         source.problem(
                             line,
@@ -513,6 +543,8 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
     except (RecursionError, MemoryError, ValueError, IndexError) as exc:  # pragma: no cover
         problems.append(source.problem(0, 0, f"cannot parse the file: {exc}", "yaml-syntax"))
         return None, problems
+    finally:
+        parser.dispose()
 
     if root is None or (type(root) is Scalar and root.is_null):
         problems.append(
