@@ -199,7 +199,6 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
         if row is None:
             inserts.append(
                 {
-                    "deck_id": deck_id,
                     "key": card.key,
                     "note_key": card.note_key,
                     "sibling": card.sibling,
@@ -208,13 +207,6 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
                     "line": card.line,
                     "data": card.data,
                     "content_hash": card.content_hash,
-                    "created_at": now,
-                    "updated_at": now,
-                    "state": 0,
-                    "reps": 0,
-                    "lapses": 0,
-                    "suspended": False,
-                    "leech": False,
                 }
             )
             report.added += 1
@@ -240,7 +232,17 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
             updates.append(change)
     gone = [row.id for key, row in existing.items() if key not in seen and row.retired_at is None]
     report.retired += len(gone)
-    run_many(session.connection(), _INSERT_CARDS, inserts)
+    new_card = {
+        "deck_id": deck_id,
+        "created_at": now,
+        "updated_at": now,
+        "state": 0,
+        "reps": 0,
+        "lapses": 0,
+        "suspended": False,
+        "leech": False,
+    }
+    run_many(session.connection(), _INSERT_CARDS, inserts, new_card)
     # Bulk UPDATE by primary key, one batch per distinct set of changed columns.
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for change in updates:

@@ -44,11 +44,21 @@ def test_anki_reference_skips_with_a_note(monkeypatch) -> None:
     assert runs == [] and "QUIZZER_ANKI_PYTHON" in why
     monkeypatch.setenv("QUIZZER_ANKI_PYTHON", "/nonexistent/python")
     assert "does not exist" in _anki(10, 0)[1]
-    rows = [_result("answer", {"median": 1.0, "p95": 1.0, "p99": 1.0, "n": 3}, None, "Anki",
-                    1.0, note=why),
-            _result("rss", {"median": 90.0, "p95": 90.0, "p99": 90.0, "n": 1}, None, "", 250,
-                    unit="MB", absolute=True),
-            _result("answer_pg", dict(SKIPPED), None, "SQLite", None, note="skipped")]
+    rows = [
+        _result(
+            "answer", {"median": 1.0, "p95": 1.0, "p99": 1.0, "n": 3}, None, "Anki", 1.0, note=why
+        ),
+        _result(
+            "rss",
+            {"median": 90.0, "p95": 90.0, "p99": 90.0, "n": 1},
+            None,
+            "",
+            250,
+            unit="MB",
+            absolute=True,
+        ),
+        _result("answer_pg", dict(SKIPPED), None, "SQLite", None, note="skipped"),
+    ]
     assert rows[1]["met"] is True and rows[0]["met"] is None
     text = table(rows)
     assert "≤250 MB" in text and "skipped" in text

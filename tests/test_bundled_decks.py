@@ -127,5 +127,8 @@ def test_example_deck_uses_every_feature() -> None:
     assert {n.type for n in result.deck.notes} == set(CARD_TYPES)
     text = " ".join(n.fields.get("text", "") for n in result.deck.notes)
     assert "{{c1::" in text and "::" in text.replace("{{c1::", "")
-    assert any("```" in (n.fields.get("front") or n.fields.get("question") or "")
-               or "```" in (n.fields.get("back") or "") for n in result.deck.notes)
+    assert any(
+        "```" in (n.fields.get("front") or n.fields.get("question") or "")
+        or "```" in (n.fields.get("back") or "")
+        for n in result.deck.notes
+    )

@@ -76,9 +76,7 @@ def test_run_many_writes_what_a_session_insert_writes(col: Collection) -> None:
     with col.store.read() as session:
         stored = dict(
             session.execute(
-                select(settings_t.c.key, settings_t.c.value).where(
-                    settings_t.c.key.like("many-%")
-                )
+                select(settings_t.c.key, settings_t.c.value).where(settings_t.c.key.like("many-%"))
             ).all()
         )
     assert stored == {
@@ -89,6 +87,19 @@ def test_run_many_writes_what_a_session_insert_writes(col: Collection) -> None:
     }
     with col.store.write() as session, pytest.raises(KeyError, match="the statement takes no"):
         run_many(session.connection(), ADD_SETTING, [{"key": "x", "value": 1, "bogus": 2}])
+
+
+def test_run_many_converts_shared_values_once_and_checks_every_row(col: Collection) -> None:
+    rows = [{"key": "shared-a"}, {"key": "shared-b"}]
+    with col.store.write() as session:
+        run_many(session.connection(), ADD_SETTING, rows, {"value": {"same": True}})
+    with col.store.direct(write=False) as db:
+        assert db.scalar(SETTING, {"k": "shared-a"}) == {"same": True}
+        assert db.scalar(SETTING, {"k": "shared-b"}) == {"same": True}
+    with col.store.write() as session, pytest.raises(KeyError, match="same columns"):
+        run_many(session.connection(), ADD_SETTING, [{"key": "x", "value": 1}, {"key": "y"}])
+    with col.store.write() as session, pytest.raises(KeyError, match="no value for value"):
+        run_many(session.connection(), ADD_SETTING, rows)
 
 
 def test_run_many_fails_as_one_transaction(col: Collection) -> None:

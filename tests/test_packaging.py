@@ -52,15 +52,26 @@ def test_installed_copy_finds_its_bundled_decks(wheel: Path, tmp_path: Path) -> 
         "print(d); sys.exit(0 if str(d).startswith(sys.argv[1]) else 3)"
     )
     where = subprocess.run(
-        [sys.executable, "-c", code, str(site)], env=env, cwd=elsewhere, capture_output=True,
+        [sys.executable, "-c", code, str(site)],
+        env=env,
+        cwd=elsewhere,
+        capture_output=True,
         text=True,
     )
     assert where.returncode == 0, where.stdout + where.stderr
     out = subprocess.run(
-        [sys.executable, "-m", "quizzer"], env=env, cwd=elsewhere, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "-m", "quizzer"],
+        env=env,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    for deck in ("genai-project-lifecycle", "model-hubs-and-model-cards", "pretraining-llms",
-                 "pretraining-objectives"):
+    for deck in (
+        "genai-project-lifecycle",
+        "model-hubs-and-model-cards",
+        "pretraining-llms",
+        "pretraining-objectives",
+    ):
         assert deck in out.stdout

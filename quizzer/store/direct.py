@@ -97,6 +97,38 @@ class _Plan:
             for name, process in self.binds
         }
 
+    def many(self, rows: list[dict[str, Any]], shared: dict[str, Any]) -> list[Any]:
+        """The driver's arguments for ``rows`` that all give the same columns."""
+        given = rows[0].keys()
+        unknown = sorted((given | shared.keys()) - self.defaults.keys())
+        if unknown:
+            raise KeyError(f"the statement takes no {', '.join(unknown)}")
+        missing = sorted(self.required - given - shared.keys())
+        if missing:
+            raise KeyError(f"no value for {', '.join(missing)}")
+        template: list[Any] = []
+        varying: list[tuple[int, str, Any]] = []
+        for index, (name, process) in enumerate(self.binds):
+            if name in given:
+                varying.append((index, name, process))
+                template.append(None)
+            else:
+                value = shared.get(name, self.defaults[name])
+                template.append(value if process is None else process(value))
+        out = []
+        for row in rows:
+            if row.keys() != given:
+                raise KeyError(f"every row must give the same columns: {sorted(row)}")
+            values = template.copy()
+            for index, name, process in varying:
+                value = row[name]
+                values[index] = value if process is None else process(value)
+            out.append(values)
+        if self.positional:
+            return [tuple(values) for values in out]
+        names = [name for name, _ in self.binds]
+        return [dict(zip(names, values, strict=True)) for values in out]
+
     def rows(self, cursor: Any, dialect: Any) -> list[Any]:
         raw = cursor.fetchall()
         if self.row is None:
@@ -185,22 +217,26 @@ class Direct:
         return int(cursor.rowcount)
 
 
-def run_many(connection: Any, prepared: Prepared, rows: list[dict[str, Any]]) -> None:
+def run_many(
+    connection: Any,
+    prepared: Prepared,
+    rows: list[dict[str, Any]],
+    shared: dict[str, Any] | None = None,
+) -> None:
     """Run an insert or update once per row of ``rows`` in one ``executemany``, on a
     SQLAlchemy ``connection`` (an ORM session's, inside its transaction).
 
-    Each row is converted by the statement's type processors, as :class:`Direct` does,
-    and the batch goes to the driver through ``exec_driver_sql``, so errors and events
-    are SQLAlchemy's as usual. What it skips is the per-row work of
-    ``session.execute(insert(table), rows)`` (parameter construction and processing
-    through the compiled statement), which was two thirds of writing a
-    10,000-card deck (docs/performance.md, "import").
+    Every row gives the same columns; ``shared`` gives the values that are the same
+    for all rows (a timestamp, a deck id), converted once. Values are converted by
+    the statement's type processors, as :class:`Direct` does, and the batch goes to
+    the driver through ``exec_driver_sql``, so errors and events are SQLAlchemy's as
+    usual. What it skips is the per-row work of ``session.execute(insert(table),
+    rows)`` (parameter construction and processing through the compiled statement),
+    which was two thirds of writing a 10,000-card deck (docs/performance.md, "import").
     """
-    if not rows:
-        return
-    plan = prepared.plan(connection.dialect)
-    arguments = plan.arguments
-    connection.exec_driver_sql(plan.sql, [arguments(row) for row in rows])
+    if rows:
+        plan = prepared.plan(connection.dialect)
+        connection.exec_driver_sql(plan.sql, plan.many(rows, shared or {}))
 
 
 def fixed_in(column: Any, values: Iterable[Any]) -> Any:
