@@ -434,12 +434,10 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
     # libyaml's own line and column are right unless the text holds a character it
     # also breaks lines at (a lone CR, U+2028, U+2029); then count from the index.
     text = source.text
-    if _ODD_BREAK.search(text):
-        where = source.mark
-    else:
+    exact = not _ODD_BREAK.search(text)
 
-        def where(mark: Any) -> tuple[int, int]:
-            return mark.line + 1, mark.column + 1
+    def where(mark: Any) -> tuple[int, int]:
+        return (mark.line + 1, mark.column + 1) if exact else source.mark(mark)
 
     scalar_event = yaml.ScalarEvent
     starts = {yaml.MappingStartEvent: Map, yaml.SequenceStartEvent: Seq}
@@ -447,13 +445,18 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
     parser = _Loader(text)
     try:
         # get_event, not yaml.parse: the generator and its check_event calls cost a
-        # tenth of a large deck's parse.
+        # tenth of a large deck's parse. Scalars, half the events, are handled inline.
         get_event: Any = parser.get_event
         event: Any
         while (event := get_event()) is not None:
             cls = type(event)
             if cls is scalar_event:
-                line, col = where(event.start_mark)
+                mark = event.start_mark
+                if exact:
+                    line = mark.line + 1
+                    col = mark.column + 1
+                else:
+                    line, col = source.mark(mark)
                 value = event.value
                 ok = (event.anchor is None and event.tag in (None, "!")) or check_props(
                     event, line, col
@@ -492,10 +495,14 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
                 parent = frame[0]
                 if type(parent) is Seq:
                     parent.items.append(scalar)
-                elif frame[1] is None:
-                    frame[1] = scalar  # a key: the common case needs none of attach's checks
+                elif (key := frame[1]) is None:
+                    frame[1] = scalar  # a key
+                elif key.bad or key.value in parent.keys or (key.plain and key.value == "<<"):
+                    attach(scalar)  # which reports it
                 else:
-                    attach(scalar)
+                    frame[1] = None
+                    parent.keys[key.value] = len(parent.pairs)
+                    parent.pairs.append((key, scalar))
             elif cls in starts:
                 line, col = where(event.start_mark)
                 ok = check_props(event, line, col)
