@@ -255,7 +255,11 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
                 select(cards_t.c.key, cards_t.c.id).where(cards_t.c.deck_id == deck_id)
             ).all()
         )
-        _write_tags(session, [(ids[key], tags) for key, tags in retagged.items()])
+        _write_tags(
+            session,
+            [(ids[key], tags) for key, tags in retagged.items()],
+            frozenset(ids[row["key"]] for row in inserts),
+        )
     if gone:
         for start in range(0, len(gone), 500):
             session.execute(
@@ -290,9 +294,12 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
     return int(deck_id)
 
 
-def _write_tags(session: Session, cards: list[tuple[int, Any]]) -> None:
-    """Replace the ``card_tags`` rows of ``cards`` ((card id, tags) pairs)."""
-    ids = [card_id for card_id, _ in cards]
+def _write_tags(
+    session: Session, cards: list[tuple[int, Any]], new: frozenset[int] = frozenset()
+) -> None:
+    """Replace the ``card_tags`` rows of ``cards`` ((card id, tags) pairs). The cards in
+    ``new`` were inserted by this transaction, so they have no rows to delete."""
+    ids = [card_id for card_id, _ in cards if card_id not in new]
     for start in range(0, len(ids), 500):
         session.execute(
             delete(card_tags_t).where(card_tags_t.c.card_id.in_(ids[start : start + 500]))

@@ -47,6 +47,7 @@ _PROMPT_FIELD = {
     "order": "question",
 }
 _MISSING = object()
+_TYPE_FIELD = _CARD_FIELDS["basic"]["type"]
 
 
 def _kind(node: Node) -> str:
@@ -69,6 +70,9 @@ def _raw(node: Node, limit: int = 40) -> str:
 
 def _article(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+_WHERE = {t: f"{_article(t)} card" for t in CARD_TYPES}
 
 
 def _either(words: list[str]) -> str:
@@ -100,13 +104,26 @@ class _Checker:
             return None
         return value
 
+    def _item(self, node: Node, name: str) -> str | None:
+        """``text`` for an item of list ``name``, without making its name for a message
+        unless there is a problem to report."""
+        if type(node) is Scalar and not node.bad:
+            value = node.value.rstrip()
+            if value:
+                return value
+        return self.text(node, f"{name} item")
+
     def value(self, spec: Field, node: Node) -> Any:
         """Convert ``node`` for field ``spec``; return _MISSING after reporting a problem."""
+        kind = spec.kind
+        if kind == "text" and type(node) is Scalar and not node.bad:
+            value = node.value.rstrip()
+            if value:  # the usual field: its text, with no problem to look for
+                return value
         name = spec.name
         if type(node) is Scalar and node.is_null and not node.bad:
             self.error(node, f"'{name}' has no value", "empty-value")
             return _MISSING
-        kind = spec.kind
         if kind in ("text", "slug", "card_id", "enum"):
             value = self.text(node, name)
             if value is None:
@@ -185,7 +202,7 @@ class _Checker:
         if kind == "tags":
             tags = []
             for item in node.items:
-                tag = self.text(item, f"{name} item")
+                tag = self._item(item, name)
                 if tag is None:
                     continue
                 if not _TAG.match(tag):
@@ -197,7 +214,7 @@ class _Checker:
             return tuple(tags)
         values: list[str] = []
         for item in node.items:
-            text = self.text(item, f"{name} item")
+            text = self._item(item, name)
             if text is not None:
                 values.append(text.strip())
         if len(node.items) < spec.min_items:
@@ -274,12 +291,12 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
     card_type = "basic"
     type_node = node.get("type")
     if type_node is not None:
-        value = ck.value(card_fields("basic")["type"], type_node)
+        value = ck.value(_TYPE_FIELD, type_node)
         if value is _MISSING:
             return None
         card_type = value
     allowed = _CARD_FIELDS[card_type]
-    where = f"{_article(card_type)} card"
+    where = _WHERE[card_type]
     before = len(ck.problems)
     f = ck.fields(node, allowed, where, card_type, skip=("type",))
     missing = [
