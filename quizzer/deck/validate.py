@@ -117,9 +117,9 @@ class _Checker:
         """Convert ``node`` for field ``spec``; return _MISSING after reporting a problem."""
         kind = spec.kind
         if kind == "text" and type(node) is Scalar and not node.bad:
-            value = node.value.rstrip()
-            if value:  # the usual field: its text, with no problem to look for
-                return value
+            written = node.value.rstrip()
+            if written:  # the usual field: its text, with no problem to look for
+                return written
         name = spec.name
         if type(node) is Scalar and node.is_null and not node.bad:
             self.error(node, f"'{name}' has no value", "empty-value")
