@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, type_coerce, update
 from sqlmodel import Session
 
 from quizzer.deck.loader import find_deck_files, parse_deck_bytes
@@ -31,6 +31,7 @@ from quizzer.deck.problems import Problem
 from quizzer.store.db import Store
 from quizzer.store.direct import Prepared, run_many
 from quizzer.store.models import Card, card_tags_t, cards_t, deck_sources_t, decks_t, reviews_t
+from quizzer.store.types import EncodedJSON
 
 __all__ = ["ImportReport", "RelinkCandidate", "RelinkError", "import_decks", "relink"]
 
@@ -45,7 +46,6 @@ _NEW_CARD_COLUMNS = (
     "type",
     "position",
     "line",
-    "data",
     "content_hash",
     "created_at",
     "updated_at",
@@ -55,7 +55,12 @@ _NEW_CARD_COLUMNS = (
     "suspended",
     "leech",
 )
-_INSERT_CARDS = Prepared(insert(cards_t), _NEW_CARD_COLUMNS)
+#: The card's data goes in as the canonical JSON its content hash was made from, not
+#: serialized a second time by the column's type.
+_INSERT_CARDS = Prepared(
+    insert(cards_t).values(data=type_coerce(bindparam("data_json"), EncodedJSON())),
+    _NEW_CARD_COLUMNS,
+)
 _INSERT_TAGS = Prepared(insert(card_tags_t), ("card_id", "tag"))
 
 
@@ -205,7 +210,7 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
                     "type": card.type,
                     "position": card.position,
                     "line": card.line,
-                    "data": card.data,
+                    "data_json": card.data_json,
                     "content_hash": card.content_hash,
                 }
             )

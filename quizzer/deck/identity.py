@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 
     from quizzer.deck.model import DeckSpec, NoteSpec, StudyCard
 
-__all__ = ["content_hash", "expand", "hashed_key", "normalize_prompt", "similarity"]
+__all__ = [
+    "canonical_json",
+    "content_hash",
+    "expand",
+    "hashed_key",
+    "normalize_prompt",
+    "similarity",
+]
 
 _PUNCT_CATEGORIES = frozenset({"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"})
 _FOLDED_SYMBOLS = frozenset("{}<>|=+*~^`")
@@ -63,8 +70,9 @@ def hashed_key(card_type: str, prompt: str) -> str:
 _encode: Any = None
 
 
-def content_hash(data: dict[str, Any]) -> str:
-    """A stable hash of a card's displayed content."""
+def canonical_json(data: dict[str, Any]) -> str:
+    """``data`` as JSON with sorted keys, no spaces and unescaped text: what
+    :func:`content_hash` hashes."""
     global _encode
     if _encode is None:
         import json
@@ -72,7 +80,16 @@ def content_hash(data: dict[str, Any]) -> str:
         # One encoder, made once: json.dumps builds a new one on every call that passes
         # options, a third of the time it takes to hash a card.
         _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-    return blake2b(_encode(data).encode(), digest_size=10).hexdigest()
+    return _encode(data)
+
+
+def _hash(encoded: str) -> str:
+    return blake2b(encoded.encode(), digest_size=10).hexdigest()
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """A stable hash of a card's displayed content."""
+    return _hash(canonical_json(data))
 
 
 def similarity(a: str, b: str) -> float:
@@ -109,9 +126,18 @@ def expand(deck: DeckSpec) -> list[StudyCard]:
         nonlocal position
         data.update(_common(deck, note))
         key = note.key if not sibling else f"{note.key}/{sibling}"
+        encoded = canonical_json(data)
         cards.append(
             StudyCard(
-                key, note.key, sibling, note.type, position, note.line, data, content_hash(data)
+                key,
+                note.key,
+                sibling,
+                note.type,
+                position,
+                note.line,
+                data,
+                _hash(encoded),
+                encoded,
             )
         )
         position += 1

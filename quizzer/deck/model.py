@@ -148,9 +148,20 @@ class StudyCard(Record):
         line: 1-based line of its note in the file.
         data: Everything needed to show and grade it (JSON-serialisable).
         content_hash: A hash of ``data``; an edit changes it.
+        data_json: ``data`` as canonical JSON (sorted keys, compact), what is hashed.
     """
 
-    _fields = ("key", "note_key", "sibling", "type", "position", "line", "data", "content_hash")
+    _fields = (
+        "key",
+        "note_key",
+        "sibling",
+        "type",
+        "position",
+        "line",
+        "data",
+        "content_hash",
+        "data_json",
+    )
     __slots__ = _fields
     key: str
     note_key: str
@@ -160,6 +171,7 @@ class StudyCard(Record):
     line: int
     data: dict[str, Any]
     content_hash: str
+    data_json: str
 
     def __init__(
         self,
@@ -171,6 +183,7 @@ class StudyCard(Record):
         line: int,
         data: dict[str, Any],
         content_hash: str,
+        data_json: str,
     ) -> None:
         self.key = key
         self.note_key = note_key
@@ -180,3 +193,4 @@ class StudyCard(Record):
         self.line = line
         self.data = data
         self.content_hash = content_hash
+        self.data_json = data_json

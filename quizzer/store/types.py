@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime"]
+__all__ = ["EncodedJSON", "UTCDateTime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -39,3 +39,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class EncodedJSON(TypeDecorator[str]):
+    """A bound value for a JSON column that is already JSON text, stored as given.
+
+    For ``type_coerce(bindparam(...), EncodedJSON())`` where the caller has serialized
+    the value anyway (the importer hashes each card's canonical JSON): a JSON column's
+    own type would serialize it a second time. On PostgreSQL the value is cast to
+    ``json`` as usual.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
