@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 __all__ = ["Direct", "Prepared", "fixed_in", "run_many"]
@@ -106,28 +107,32 @@ class _Plan:
         missing = sorted(self.required - given - shared.keys())
         if missing:
             raise KeyError(f"no value for {', '.join(missing)}")
-        template: list[Any] = []
-        varying: list[tuple[int, str, Any]] = []
+        fixed = {}
+        processed = []
         for index, (name, process) in enumerate(self.binds):
-            if name in given:
-                varying.append((index, name, process))
-                template.append(None)
-            else:
+            if name not in given:
                 value = shared.get(name, self.defaults[name])
-                template.append(value if process is None else process(value))
+                fixed[name] = value if process is None else process(value)
+            elif process is not None:
+                processed.append((index if self.positional else name, process))
+        order = None
+        if self.positional:
+            names = [name for name, _ in self.binds]
+            # itemgetter of one name gives the value, not a tuple of it
+            order = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
         out = []
         for row in rows:
             if row.keys() != given:
                 raise KeyError(f"every row must give the same columns: {sorted(row)}")
-            values = template.copy()
-            for index, name, process in varying:
-                value = row[name]
-                values[index] = value if process is None else process(value)
-            out.append(values)
-        if self.positional:
-            return [tuple(values) for values in out]
-        names = [name for name, _ in self.binds]
-        return [dict(zip(names, values, strict=True)) for values in out]
+            values: Any = {**fixed, **row}
+            if order is not None:
+                values = order(values)
+                if processed:
+                    values = list(values)
+            for at, process in processed:
+                values[at] = process(values[at])
+            out.append(tuple(values) if processed and order is not None else values)
+        return out
 
     def rows(self, cursor: Any, dialect: Any) -> list[Any]:
         raw = cursor.fetchall()
