@@ -48,6 +48,10 @@ _PROMPT_FIELD = {
 }
 _MISSING = object()
 _TYPE_FIELD = _CARD_FIELDS["basic"]["type"]
+_REQUIRED = {
+    t: tuple(spec.name for spec in fields.values() if spec.required)
+    for t, fields in _CARD_FIELDS.items()
+}
 
 
 def _kind(node: Node) -> str:
@@ -299,16 +303,13 @@ def _check_card(ck: _Checker, deck: DeckSpec, node: Node, index: int) -> NoteSpe
     where = _WHERE[card_type]
     before = len(ck.problems)
     f = ck.fields(node, allowed, where, card_type, skip=("type",))
-    missing = [
-        spec.name
-        for spec in allowed.values()
-        if spec.required and spec.name not in f and node.get(spec.name) is None
-    ]
-    for name in missing:
-        ck.error(node, f"{where} needs '{name}'", "missing-field")
+    for name in _REQUIRED[card_type]:
+        if name not in f and node.get(name) is None:
+            ck.error(node, f"{where} needs '{name}'", "missing-field")
     # A field whose value was refused (here, or already by the YAML reader: a tag, an
     # anchor, an over-long text) is absent from ``f``; the card can't be built without it.
-    refused = any(
+    # When every field but the type is in ``f``, none was (the usual case, counted).
+    refused = len(f) + (type_node is not None) != len(node.pairs) and any(
         k.value in allowed and k.value != "type" and k.value not in f for k, _ in node.pairs
     )
     if ck.problems[before:] or node.bad or refused:
