@@ -55,13 +55,14 @@ _NEW_CARD_COLUMNS = (
     "suspended",
     "leech",
 )
-#: The card's data goes in as the canonical JSON its content hash was made from, not
-#: serialized a second time by the column's type.
+#: A new card's data goes in as the canonical JSON its content hash was made from, not
+#: serialized a second time by the column's type. ``inline()``: no RETURNING of the new
+#: ids on PostgreSQL, which an executemany would fetch and throw away.
 _INSERT_CARDS = Prepared(
-    insert(cards_t).values(data=type_coerce(bindparam("data_json"), EncodedJSON())),
+    insert(cards_t).inline().values(data=type_coerce(bindparam("data_json"), EncodedJSON())),
     _NEW_CARD_COLUMNS,
 )
-_INSERT_TAGS = Prepared(insert(card_tags_t), ("card_id", "tag"))
+_INSERT_TAGS = Prepared(insert(card_tags_t).inline(), ("card_id", "tag"))
 
 
 class RelinkError(Exception):

@@ -662,3 +662,31 @@ def test_format_of_a_whole_file_problem_has_no_caret() -> None:
     (problem,) = parse("20-empty-file.yaml").problems
     assert problem.format() == problem.headline()
     assert problem.location() == "20-empty-file.yaml"
+
+
+def test_a_value_left_empty_at_the_very_end_points_at_its_key() -> None:
+    # libyaml moves its line and column past the last line at the end of the stream;
+    # the position comes from the character index there.
+    result = parse_deck_bytes("f.yaml", b"deck: d\ncards:\n  - front: q\n    ? back")
+    assert [(p.line, p.col, p.code, p.source_line) for p in result.problems] == [
+        (4, 11, "empty-value", "    ? back")
+    ]
+
+
+def test_without_libyaml_a_character_yaml_refuses_is_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yaml
+
+    from quizzer.deck import yamlsafe
+
+    # PyYAML built without libyaml checks characters as its reader is made.
+    monkeypatch.setattr(yamlsafe, "_Loader", yaml.SafeLoader)
+    data = "deck: d\ncards:\n  - front: a\uffffb\n    back: c\n".encode()
+    result = parse_deck_bytes("f.yaml", data)
+    assert result.deck is None
+    assert [p.code for p in result.problems] == ["yaml-syntax"]
+    assert "unacceptable character" in result.problems[0].message
+    # and an ordinary deck still parses with the pure-Python reader
+    ok = parse_deck_bytes("f.yaml", b"deck: d\ncards:\n  - front: q\n    back: a\n")
+    assert ok.deck is not None and not ok.errors

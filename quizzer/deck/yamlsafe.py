@@ -432,18 +432,26 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
         return ok
 
     # libyaml's own line and column are right unless the text holds a character it
-    # also breaks lines at (a lone CR, U+2028, U+2029); then count from the index.
+    # also breaks lines at (a lone CR, U+2028, U+2029), or at the end of the stream
+    # (where it moves them to a line after the last, ``? key`` with no newline); then
+    # count from the index.
     text = source.text
     exact = not _ODD_BREAK.search(text)
+    end = len(text)
 
     def where(mark: Any) -> tuple[int, int]:
-        return (mark.line + 1, mark.column + 1) if exact else source.mark(mark)
+        if exact and mark.index < end:
+            return mark.line + 1, mark.column + 1
+        return source.mark(mark)
 
     scalar_event = yaml.ScalarEvent
     starts = {yaml.MappingStartEvent: Map, yaml.SequenceStartEvent: Seq}
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    parser = _Loader(text)
+    parser: Any = None
     try:
+        # Inside the try: PyYAML's pure-Python reader checks the characters as it is
+        # made (U+FFFE, U+FFFF), and that is a problem to report, not to raise.
+        parser = _Loader(text)
         # get_event, not yaml.parse: the generator and its check_event calls cost a
         # tenth of a large deck's parse. Scalars, half the events, are handled inline.
         get_event: Any = parser.get_event
@@ -452,7 +460,7 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
             cls = type(event)
             if cls is scalar_event:
                 mark = event.start_mark
-                if exact:
+                if exact and mark.index < end:
                     line = mark.line + 1
                     col = mark.column + 1
                 else:
@@ -551,7 +559,8 @@ def parse_yaml(source: SourceText) -> tuple[Map | None, list[Problem]]:
         problems.append(source.problem(0, 0, f"cannot parse the file: {exc}", "yaml-syntax"))
         return None, problems
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
 
     if root is None or (type(root) is Scalar and root.is_null):
         problems.append(
