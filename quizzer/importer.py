@@ -38,22 +38,16 @@ __all__ = ["ImportReport", "RelinkCandidate", "RelinkError", "import_decks", "re
 #: Prompts at least this similar (0..1, after normalization) are offered for relinking.
 RELINK_SIMILARITY = 0.6
 
+#: What a new card starts with, besides what its deck file gives it.
+_NEW_CARD_STATE = {"state": 0, "reps": 0, "lapses": 0, "suspended": False, "leech": False}
+#: The columns of a new card: its StudyCard's (``data`` as ``data_json``), its deck,
+#: its timestamps and its starting state.
 _NEW_CARD_COLUMNS = (
+    *(name for name in StudyCard._fields if name not in ("data", "data_json")),
     "deck_id",
-    "key",
-    "note_key",
-    "sibling",
-    "type",
-    "position",
-    "line",
-    "content_hash",
     "created_at",
     "updated_at",
-    "state",
-    "reps",
-    "lapses",
-    "suspended",
-    "leech",
+    *_NEW_CARD_STATE,
 )
 #: A new card's data goes in as the canonical JSON its content hash was made from, not
 #: serialized a second time by the column's type. ``inline()``: no RETURNING of the new
@@ -238,16 +232,7 @@ def _sync_deck(session: Session, parsed: _Parsed, report: FileReport, now: datet
             updates.append(change)
     gone = [row.id for key, row in existing.items() if key not in seen and row.retired_at is None]
     report.retired += len(gone)
-    new_card = {
-        "deck_id": deck_id,
-        "created_at": now,
-        "updated_at": now,
-        "state": 0,
-        "reps": 0,
-        "lapses": 0,
-        "suspended": False,
-        "leech": False,
-    }
+    new_card = {"deck_id": deck_id, "created_at": now, "updated_at": now, **_NEW_CARD_STATE}
     run_many(session.connection(), _INSERT_CARDS, inserts, new_card)
     # Bulk UPDATE by primary key, one batch per distinct set of changed columns.
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from quizzer.tui.widgets.card_text import plain_paragraphs
+from quizzer.tui.safe import plain_paragraphs
 
 _PARSER = MarkdownIt("gfm-like")
 

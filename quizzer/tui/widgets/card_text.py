@@ -9,7 +9,7 @@ from textual.widgets import Markdown, Static
 
 from quizzer.tui.safe import plain_paragraphs
 
-__all__ = ["CardText", "plain_paragraphs"]
+__all__ = ["CardText"]
 
 
 class CardText(Vertical):
