@@ -564,6 +564,36 @@ async def test_browse_filters_and_suspend(tui_col, deck_dir, clock):
     assert col.browse("is:suspended", now=FIXED_NOW) == []
 
 
+async def test_browse_keeps_state_and_due_in_view_at_80_columns(tui_col, deck_dir, clock):
+    """The prompt column fits the table: a card's state and due date stay on screen
+    beside it at 80 columns (the prompt alone used to fill the table), and the prompt
+    gets the room back when the terminal is wider."""
+    col = tui_col
+    col.import_decks([deck_dir], now=FIXED_NOW)
+    session = col.study(deck="tui-demo", now=FIXED_NOW)
+    card = session.next_card(now=FIXED_NOW)
+    assert card is not None
+    session.answer(card, rating=Rating.GOOD, duration_ms=1000, now=FIXED_NOW)
+    (row,) = [r for r in col.browse("deck:tui-demo", now=FIXED_NOW) if r.id == card.id]
+    due = row.due.strftime("%Y-%m-%d")
+    app = make_app(col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        shown = table.get_row(str(card.id))
+        assert shown[1] == "learning" and shown[2] == due
+        header = next(line for line in screen_text(app).splitlines() if "Prompt" in line)
+        assert "State" in header and "Due" in header
+        narrow = table.columns["prompt"].width
+        assert narrow >= 16
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot)
+        assert table.columns["prompt"].width > narrow
+        assert "learning" in screen_text(app)
+
+
 async def test_browse_shows_the_newest_search_only(tui_col, deck_dir, clock, monkeypatch):
     """Searches run in threads; a slow, superseded one must not overwrite the table."""
     col = tui_col

@@ -31,16 +31,23 @@ _RATINGS = {0: "reset", 1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 #: name used to take the room and cut the prompt to a dozen characters.
 _COLUMNS = [
     ("prompt", "Prompt"),
-    ("type", "Type"),
     ("state", "State"),
     ("due", "Due"),
+    ("r", "R now"),
+    ("type", "Type"),
     ("stability", "Stab."),
     ("difficulty", "Diff."),
-    ("r", "R now"),
     ("lapses", "Lapses"),
     ("flags", "Flags"),
     ("deck", "Deck"),
 ]
+#: Room kept beside the prompt for State ("relearning") and Due (a date), padding
+#: included: at 80 columns the prompt alone filled the table, and a card's state and
+#: due date were off screen to the right.
+_BESIDE_PROMPT = 2 * (len("relearning") + 2)
+#: The prompt column's width (cells) in a narrow and in a wide table; the detail pane
+#: shows the whole prompt.
+_PROMPT_MIN, _PROMPT_MAX = 16, 60
 
 
 def _date(value: datetime | None) -> str:
@@ -96,6 +103,14 @@ class BrowseScreen(Screen[None]):
         self.search(self.initial_query)
         table.focus()
 
+    def on_resize(self) -> None:
+        """Fit the prompt column to the table, leaving State and Due in view."""
+        table = self.query_one(SizedTable)
+        if "prompt" not in table.columns:  # not mounted yet: on_mount adds the columns
+            return
+        room = table.scrollable_content_region.width - _BESIDE_PROMPT - 2 * table.cell_padding
+        table.set_column_width("prompt", max(_PROMPT_MIN, min(_PROMPT_MAX, room)))
+
     @on(Input.Submitted, "#filter")
     def filter_submitted(self, event: Input.Submitted) -> None:
         """Run the search and go to the table."""
@@ -120,7 +135,7 @@ class BrowseScreen(Screen[None]):
             self.app.call_from_thread(if_current(self.show_status), str(exc), True)
             return
         # The prompts' words are read here, not on the UI thread: 5,000 rows of Markdown.
-        prompts = [short(markdown_words(r.prompt), 48) for r in rows]
+        prompts = [short(markdown_words(r.prompt), _PROMPT_MAX) for r in rows]
         self.app.call_from_thread(if_current(self.show_rows), rows, prompts)
 
     def show_status(self, message: str, error: bool = False) -> None:
@@ -135,14 +150,16 @@ class BrowseScreen(Screen[None]):
         table.clear()
         self.rows = {str(r.id): r for r in rows}
         for r, prompt in zip(rows, prompts, strict=True):
+            cell = plain(prompt)
+            cell.no_wrap, cell.overflow = True, "ellipsis"  # cropped to the column, with …
             table.add_row(
-                plain(prompt),
-                r.type,
+                cell,
                 r.state,
                 _date(r.due),
+                _num(r.retrievability, ".0%"),
+                r.type,
                 _num(r.stability, ".1f"),
                 _num(r.difficulty, ".1f"),
-                _num(r.retrievability, ".0%"),
                 Text(str(r.lapses), justify="right"),
                 " ".join(r.flags),
                 plain(short(r.deck, 24)),

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 __all__ = ["SizedTable"]
 
@@ -25,3 +26,13 @@ class SizedTable(DataTable[Any]):
         super()._update_dimensions(new_rows)
         self._clear_caches()
         self.refresh()
+
+    def set_column_width(self, key: str, width: int) -> None:
+        """Give column ``key`` a fixed ``width`` (cells, without padding); its cells are
+        cropped to it."""
+        column = self.columns[ColumnKey(key)]
+        if column.width == width and not column.auto_width:
+            return
+        column.width = width
+        column.auto_width = False
+        self._update_dimensions(())  # the table's width, then a redraw (above)
