@@ -111,6 +111,7 @@ class Card(_Table, table=True):
         Index("ix_cards_deck_note", "deck_id", "note_key"),
         Index("ix_cards_due", "due"),
         Index("ix_cards_state_due", "state", "due"),
+        Index("ix_cards_deck_state_position", "deck_id", "state", "position"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -308,7 +308,11 @@ def done_today(
         select(cards_t.c.deck_id, reviews_t.c.prior_state, func.count())
         .join(cards_t, cards_t.c.id == reviews_t.c.card_id)
         .where(
-            cards_t.c.deck_id.in_(deck_ids),
+            # "+ 0" keeps SQLite off ix_cards_deck_note here (its documented way to
+            # disqualify an index): it walked every card of the deck and looked up each
+            # one's reviews, 50 ms at 100,000 cards, instead of today's few reviews by
+            # ix_reviews_time and their cards by id (0.2 ms).
+            (cards_t.c.deck_id + 0).in_(deck_ids),
             reviews_t.c.mode == "scheduled",
             reviews_t.c.reviewed_at >= day.start,
             reviews_t.c.reviewed_at < day.end,

@@ -110,14 +110,17 @@ class StudySession:
         self._gone: set[int] = set()
         #: The reviews this session made (undone ones removed), for its summary.
         self.review_ids: list[int] = []
+        #: The title of the deck studied (None when studying every deck).
+        self.deck_title: str | None = None
         with self.store.read() as session:
             decks = session.execute(
-                select(decks_t.c.id, decks_t.c.slug).order_by(decks_t.c.title)
+                select(decks_t.c.id, decks_t.c.slug, decks_t.c.title).order_by(decks_t.c.title)
             ).all()
-            if deck is not None and deck not in {slug for _, slug in decks}:
+            if deck is not None and deck not in {slug for _, slug, _ in decks}:
                 raise KeyError(f"no deck '{deck}'")
-            self.deck_ids = [i for i, slug in decks if deck is None or slug == deck]
-            self._slugs = {i: slug for i, slug in decks}
+            self.deck_ids = [i for i, slug, _ in decks if deck is None or slug == deck]
+            self._slugs = {i: slug for i, slug, _ in decks}
+            self.deck_title = next((t for _, slug, t in decks if slug == deck), None)
             for deck_id in self.deck_ids:
                 slug = self._slugs[deck_id]
                 self._settings[slug] = repo.deck_settings(session, slug)
@@ -221,7 +224,10 @@ class StudySession:
             cards_t.c.retired_at.is_(None),
             cards_t.c.type != "history",
         )
-        rows = session.execute(query.where(*self._tag_clause())).all()
+        # In id order: the shuffle below must not depend on the order the database
+        # happens to return rows in (it changed with the indexes, and differs between
+        # SQLite and PostgreSQL).
+        rows = session.execute(query.where(*self._tag_clause()).order_by(cards_t.c.id)).all()
         name = self.filter
         if name == "leeches":
             leech_ids = set(
@@ -275,7 +281,7 @@ class StudySession:
                 repo.active(now),
                 *self._tag_clause(),
             )
-            .order_by(cards_t.c.due)
+            .order_by(cards_t.c.due, cards_t.c.id)
         ).all()
         ids = [r.id for r in rows if r.due >= ends[r.deck_id]]
         self._queue = deque(ids[: self.filter_n or self.limit or 50])

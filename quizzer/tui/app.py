@@ -23,9 +23,11 @@ from quizzer.startup import release_gc
 from quizzer.tui.commands import QuizzerCommands
 from quizzer.tui.deck_sync import DeckSync
 from quizzer.tui.state import load_ui_state, save_ui_state
+from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
     from quizzer.collection import Collection
+    from quizzer.study.session import StudySession
 
 __all__ = ["QuizzerApp"]
 
@@ -116,32 +118,40 @@ class QuizzerApp(DeckSync):
     def start_session(
         self, deck: str | None, mode: str, filter: str | None = None, tag: str | None = None
     ) -> None:
-        """Open the review screen on a new session."""
-        from quizzer.tui.screens.review import ReviewScreen
+        """Open the review screen on a new session, built off the UI thread (building
+        the queue reads every due card: tens of milliseconds at 100,000 cards)."""
+        self._open_session(deck, mode, filter, tag)
 
+    @work(thread=True, exclusive=True, group="open-session", exit_on_error=False)
+    def _open_session(
+        self, deck: str | None, mode: str, filter: str | None, tag: str | None
+    ) -> None:
+        now = self.now()
         try:
-            session = self.col.study(deck=deck, mode=mode, filter=filter, tag=tag, now=self.now())
+            session = self.col.study(deck=deck, mode=mode, filter=filter, tag=tag, now=now)
         except (KeyError, ValueError) as exc:
-            self.notify(str(exc.args[0] if exc.args else exc), severity="error", markup=False)
+            message = str(exc.args[0] if exc.args else exc)
+            self.call_from_thread(self.notify, message, severity="error", markup=False)
             return
-        if session.remaining == 0 and session.next_card(now=self.now()) is None:
+        if session.remaining == 0 and session.next_card(now=now) is None:
             if mode == "scheduled":
-                self.notify(
-                    "Nothing is due. Press p to practise, or study ahead from the command palette.",
-                    markup=False,
+                message = (
+                    "Nothing is due. Press p to practise, or study ahead from the command palette."
                 )
             else:
-                self.notify("No cards match.", markup=False)
+                message = "No cards match."
+            self.call_from_thread(self.notify, message, markup=False)
             return
-        title = (
-            "All decks"
-            if deck is None
-            else next((d.title for d in self.col.decks() if d.slug == deck), deck)
-        )
+        title = "All decks" if deck is None else session.deck_title or deck
         if mode == "practice":
             title += " · practice"
         elif mode == "ahead":
             title += " · ahead"
+        self.call_from_thread(if_current(self._show_session), session, title)
+
+    def _show_session(self, session: StudySession, title: str) -> None:
+        from quizzer.tui.screens.review import ReviewScreen
+
         self.push_screen(ReviewScreen(session, title))
 
     async def edit_file(self, path: str, line: int) -> bool:

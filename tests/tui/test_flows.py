@@ -594,6 +594,41 @@ async def test_browse_keeps_state_and_due_in_view_at_80_columns(tui_col, deck_di
         assert "learning" in screen_text(app)
 
 
+async def test_a_session_is_built_off_the_ui_thread(tui_col, deck_dir, clock, monkeypatch):
+    """Building the queue reads every due card (tens of milliseconds at 100,000 cards):
+    it runs in a worker, so the app keeps drawing and answering keys meanwhile, and the
+    review screen opens once the session is ready."""
+    from quizzer.tui.screens.decks import DecksScreen
+    from quizzer.tui.screens.review import ReviewScreen
+
+    col = tui_col
+    original = col.study
+    release = threading.Event()
+    threads = []
+
+    def study(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(col, "study", study)
+    app = make_app(col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        assert threads and threads[0] is not threading.main_thread()
+        assert isinstance(app.screen, DecksScreen)
+        await pilot.press("question_mark")  # the app still answers keys
+        await pilot.pause(0.05)
+        assert "Help" in screen_text(app)
+        await pilot.press("escape")
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.card is not None
+
+
 async def test_browse_shows_the_newest_search_only(tui_col, deck_dir, clock, monkeypatch):
     """Searches run in threads; a slow, superseded one must not overwrite the table."""
     col = tui_col
