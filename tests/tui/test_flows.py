@@ -629,6 +629,32 @@ async def test_a_session_is_built_off_the_ui_thread(tui_col, deck_dir, clock, mo
         assert app.screen.card is not None
 
 
+async def test_browse_fills_a_long_table_in_batches(tui_col, tmp_path, clock):
+    """Rows go into the table a batch per pass of the event loop (5,000 at once held
+    the screen for half a second): every row arrives, and a sort chosen before a
+    search applies to all of them once the last batch is in."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    lines = ["deck: long", "title: Long", "cards:"]
+    for i in range(700):
+        lines += [f"  - id: c{i:04d}", f"    front: Question {i:04d}", "    back: Answer"]
+    (folder / "long.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    app = make_app(tui_col, [folder], clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b")
+        await settle(pilot, rounds=20)
+        assert len(table_keys(app)) == 700
+        assert table_keys(app)[:2] == ["c0000", "c0001"]
+        assert "700 cards" in screen_text(app)
+        app.screen.sort_key, app.screen.sort_reverse = "prompt", True
+        await set_filter(pilot, "question")
+        await settle(pilot, rounds=20)
+        table = app.screen.query_one("#cards", DataTable)
+        shown = [app.screen.rows[str(row.key.value)].key for row in table.ordered_rows]
+        assert len(shown) == 700 and shown[:2] == ["c0699", "c0698"] and shown[-1] == "c0000"
+
+
 async def test_browse_shows_the_newest_search_only(tui_col, deck_dir, clock, monkeypatch):
     """Searches run in threads; a slow, superseded one must not overwrite the table."""
     col = tui_col

@@ -48,6 +48,9 @@ _BESIDE_PROMPT = 2 * (len("relearning") + 2)
 #: The prompt column's width (cells) in a narrow and in a wide table; the detail pane
 #: shows the whole prompt.
 _PROMPT_MIN, _PROMPT_MAX = 16, 60
+#: Rows added to the table in its first pass of the event loop (a screenful), then in
+#: each of the next.
+_FIRST_BATCH, _BATCH = 100, 500
 
 
 def _date(value: datetime | None) -> str:
@@ -56,6 +59,24 @@ def _date(value: datetime | None) -> str:
 
 def _num(value: float | None, fmt: str) -> Text:
     return Text(format(value, fmt) if value is not None else "—", justify="right")
+
+
+def _cells(r: BrowseRow, prompt: str) -> tuple[Any, ...]:
+    """A table row's cells, in :data:`_COLUMNS` order (``prompt`` on one line)."""
+    cell = plain(prompt)
+    cell.no_wrap, cell.overflow = True, "ellipsis"  # cropped to the column, with …
+    return (
+        cell,
+        r.state,
+        _date(r.due),
+        _num(r.retrievability, ".0%"),
+        r.type,
+        _num(r.stability, ".1f"),
+        _num(r.difficulty, ".1f"),
+        Text(str(r.lapses), justify="right"),
+        " ".join(r.flags),
+        plain(short(r.deck, 24)),
+    )
 
 
 class BrowseScreen(Screen[None]):
@@ -75,6 +96,7 @@ class BrowseScreen(Screen[None]):
         self.rows: dict[str, BrowseRow] = {}
         self.sort_key: str | None = None
         self.sort_reverse = False
+        self._filling = 0  # which search's rows are being added
 
     @property
     def qapp(self) -> QuizzerApp:
@@ -134,9 +156,10 @@ class BrowseScreen(Screen[None]):
         except BrowseError as exc:
             self.app.call_from_thread(if_current(self.show_status), str(exc), True)
             return
-        # The prompts' words are read here, not on the UI thread: 5,000 rows of Markdown.
-        prompts = [short(markdown_words(r.prompt), _PROMPT_MAX) for r in rows]
-        self.app.call_from_thread(if_current(self.show_rows), rows, prompts)
+        # The prompts' words and the cells are made here, not on the UI thread: 5,000
+        # rows of Markdown and Text.
+        cells = [_cells(r, short(markdown_words(r.prompt), _PROMPT_MAX)) for r in rows]
+        self.app.call_from_thread(if_current(self.show_rows), rows, cells)
 
     def show_status(self, message: str, error: bool = False) -> None:
         """A line under the table."""
@@ -144,37 +167,38 @@ class BrowseScreen(Screen[None]):
             plain(message, "bold red" if error else "dim")
         )
 
-    def show_rows(self, rows: list[BrowseRow], prompts: list[str]) -> None:
-        """Fill the table (``prompts``: each row's prompt as one short line)."""
+    def show_rows(self, rows: list[BrowseRow], cells: list[tuple[Any, ...]]) -> None:
+        """Fill the table with ``rows`` (``cells``: each one's cells, from :func:`_cells`)."""
         table = self.query_one(DataTable)
         table.clear()
         self.rows = {str(r.id): r for r in rows}
-        for r, prompt in zip(rows, prompts, strict=True):
-            cell = plain(prompt)
-            cell.no_wrap, cell.overflow = True, "ellipsis"  # cropped to the column, with …
-            table.add_row(
-                cell,
-                r.state,
-                _date(r.due),
-                _num(r.retrievability, ".0%"),
-                r.type,
-                _num(r.stability, ".1f"),
-                _num(r.difficulty, ".1f"),
-                Text(str(r.lapses), justify="right"),
-                " ".join(r.flags),
-                plain(short(r.deck, 24)),
-                key=str(r.id),
-            )
-        if self.sort_key:
-            table.sort(
-                self.sort_key, key=self._sort_value(self.sort_key), reverse=self.sort_reverse
-            )
+        self._filling += 1
+        self._add_rows(self._filling, rows, cells, 0)
         shown = f"{len(rows)} card{'s' if len(rows) != 1 else ''}"
         self.show_status(shown + (" (first 5000)" if len(rows) >= 5000 else ""))
         if rows:
             self.show_detail(rows[0].id)
         else:
             self.query_one("#detail-body", Static).update("")
+
+    def _add_rows(
+        self, filling: int, rows: list[BrowseRow], cells: list[tuple[Any, ...]], start: int
+    ) -> None:
+        """Add rows ``start`` onwards, a batch per pass of the event loop: a DataTable
+        takes ~0.1 ms a row, so 5,000 at once held the screen and the keyboard for half a
+        second. The first batch fills the screen; the table is sorted after the last."""
+        if filling != self._filling:
+            return  # a newer search has replaced these rows
+        table = self.query_one(DataTable)
+        end = start + (_FIRST_BATCH if start == 0 else _BATCH)
+        for r, row in zip(rows[start:end], cells[start:end], strict=True):
+            table.add_row(*row, key=str(r.id))
+        if end < len(rows):
+            self.call_after_refresh(self._add_rows, filling, rows, cells, end)
+        elif self.sort_key:
+            table.sort(
+                self.sort_key, key=self._sort_value(self.sort_key), reverse=self.sort_reverse
+            )
 
     def _sort_value(self, column: str) -> Any:
         def value(cell: Any) -> Any:
