@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -111,7 +112,14 @@ class Card(_Table, table=True):
         Index("ix_cards_deck_note", "deck_id", "note_key"),
         Index("ix_cards_due", "due"),
         Index("ix_cards_state_due", "state", "due"),
-        Index("ix_cards_deck_state_position", "deck_id", "state", "position"),
+        # New cards only: an answer to a review card doesn't touch it.
+        Index(
+            "ix_cards_new_position",
+            "deck_id",
+            "position",
+            sqlite_where=text("state = 0"),
+            postgresql_where=text("state = 0"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal, literal_column, select, union_all
 
 from quizzer.store.direct import Direct, Prepared, fixed_in
 from quizzer.store.models import card_tags_t, cards_t, decks_t
@@ -199,7 +199,9 @@ class StudySession:
                     select(cards_t.c.id)
                     .where(
                         cards_t.c.deck_id == deck_id,
-                        cards_t.c.state == 0,
+                        # A literal: the planner uses ix_cards_new_position (WHERE state
+                        # = 0) only if it can see the query asks for that state.
+                        cards_t.c.state == literal_column("0"),
                         repo.active(now),
                         *self._tag_clause(),
                     )
