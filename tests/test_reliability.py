@@ -715,6 +715,46 @@ def test_doctor_repairs_a_card_that_differs_from_its_log(col: Collection, tmp_pa
     assert_doctor_clean(col)  # a second run finds nothing
 
 
+def test_doctor_replays_without_the_write_lock(
+    col: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replaying every log takes seconds on a big collection: it runs in a read, so an
+    answer made meanwhile (another process, or the app while its palette's check runs)
+    is saved at once instead of waiting for the lock (it waited, then failed as busy).
+    The card it changed is not reported: only cards found wrong are checked again,
+    inside the write."""
+    import threading
+
+    from quizzer.study import scheduler
+
+    col.import_decks([write_deck(tmp_path, "d.yaml", basic_deck("d", 6))], now=NOW)
+    later = answer_some(col, 4)
+    original = scheduler.replay
+    answered: list[float] = []
+
+    def answer_one() -> None:
+        start = time.monotonic()
+        session = col.study(deck="d", now=later)
+        card = session.next_card(now=later)
+        assert card is not None
+        session.answer(card, rating=Rating.GOOD, now=later)
+        answered.append(time.monotonic() - start)
+
+    def replay(*args: Any, **kwargs: Any) -> Any:
+        if not answered:
+            thread = threading.Thread(target=answer_one)
+            thread.start()
+            thread.join(10)
+            assert answered, "the answer waited for doctor's replay"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "replay", replay)
+    report = doctor(col)
+    assert answered and answered[0] < 5
+    assert report.clean, report.found
+    assert_doctor_clean(col)
+
+
 def test_doctor_retires_the_cards_of_a_deck_whose_file_vanished(
     col: Collection, tmp_path: Path
 ) -> None:
