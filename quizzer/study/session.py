@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, literal, literal_column, select, union_all
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 
 from quizzer.store.direct import Direct, Prepared, fixed_in
 from quizzer.store.models import card_tags_t, cards_t, decks_t
@@ -297,11 +297,13 @@ class StudySession:
             # The first due of each state, then the earlier of the two: each walks
             # ix_cards_state_due in order and stops at its first card. Over "state IN
             # (1, 3)" PostgreSQL sorted every overdue learning card instead (0.7 ms
-            # against 0.1 at 100,000 cards); SQLite runs both in ≈ 20 µs.
+            # against 0.1 at 100,000 cards). The states are written in the SQL, not
+            # bound: with "state = ?" SQLite took 266 µs for the statement instead of
+            # 34 (405 relearning cards due, 100,000 cards).
             firsts = [
                 select(cards_t.c.id, cards_t.c.due)
                 .where(
-                    cards_t.c.state == literal(state),
+                    cards_t.c.state == literal_column(str(state)),
                     cards_t.c.due <= bindparam("until"),
                     *self._studied(self.deck_ids),
                 )
