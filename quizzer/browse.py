@@ -180,16 +180,21 @@ def _conditions(query: Query, now: datetime, day_ends: dict[int, datetime]) -> l
         elif name == "is" and value == "learning":
             condition = cards_t.c.state.not_in((0, 2))
         elif name == "is" and value == "due":
+            # One term per end of day, not per deck: decks mostly share one, and SQLite
+            # refuses an expression nested deeper than 1,000 (a chain of ORs nests).
+            by_end: dict[datetime, list[int]] = {}
+            for deck_id, end in day_ends.items():
+                by_end.setdefault(end, []).append(deck_id)
             condition = or_(
                 false(),
                 *(
                     and_(
-                        cards_t.c.deck_id == deck_id,
+                        cards_t.c.deck_id.in_(ids),
                         cards_t.c.state != 0,
                         cards_t.c.due.is_not(None),
                         cards_t.c.due < end,
                     )
-                    for deck_id, end in day_ends.items()
+                    for end, ids in by_end.items()
                 ),
             )
         elif name == "is" and value in ("leech", "suspended"):

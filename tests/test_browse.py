@@ -195,3 +195,20 @@ def test_many_word_matches_are_all_returned(col: Collection, tmp_path: Path) -> 
         "c0002",
         "c0003",
     ]
+
+
+@pytest.mark.backends("sqlite")
+def test_is_due_over_more_decks_than_sqlite_nests(col: Collection, tmp_path: Path) -> None:
+    """``is:due`` compares each deck's cards with that deck's end of day: one term per
+    end, not per deck (a chain of 1,001 ORs is deeper than SQLite parses)."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(1001):
+        (folder / f"d{i}.yaml").write_text(deck_yaml(f"d{i}", [("a", f"Q{i}", "A", [])]))
+    assert not col.import_decks([folder], now=NOW - timedelta(days=2)).problems
+    session = col.study(deck="d7", now=NOW - timedelta(days=2))
+    card = session.next_card(now=NOW - timedelta(days=2))
+    assert card is not None
+    session.answer(card, rating=Rating.AGAIN, now=NOW - timedelta(days=2))
+    assert [r.deck for r in col.browse("is:due", now=NOW)] == ["d7"]
+    assert len(col.browse("-is:due", now=NOW)) == 1000
