@@ -224,7 +224,7 @@ def browse(
     out: list[BrowseRow] = []
     with store.read() as session:
         decks = session.execute(select(decks_t.c.id, decks_t.c.slug)).all()
-        settings = {slug: repo.deck_settings(session, slug) for _, slug in decks}
+        settings = repo.decks_settings(session, [slug for _, slug in decks])
         day_ends = {slug: repo.day_for(settings[slug], now).end for _, slug in decks}
         q = (
             select(

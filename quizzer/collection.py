@@ -203,7 +203,7 @@ class Collection:
             decks = session.execute(
                 select(decks_t.c.id, decks_t.c.slug, decks_t.c.title).order_by(decks_t.c.title)
             ).all()
-            settings = {slug: repo.deck_settings(session, slug) for _, slug, _ in decks}
+            settings = repo.decks_settings(session, [slug for _, slug, _ in decks])
             # One pass over the cards for every deck whose study day is the same (all of
             # them, unless deck settings differ in time zone or start hour).
             by_day: dict[tuple[datetime, datetime], tuple[Any, list[int]]] = {}
@@ -324,8 +324,8 @@ class Collection:
                 ).all()
             )
             ends = {
-                slug: repo.day_for(repo.deck_settings(session, slug), now).end
-                for slug in set(slugs.values())
+                slug: repo.day_for(settings, now).end
+                for slug, settings in repo.decks_settings(session, set(slugs.values())).items()
             }
         return sum(
             repo.set_flag(self.store, [i], buried_until=ends[slugs[i]]) for i in ids if i in slugs

@@ -294,10 +294,9 @@ def _wrong_states(
     from quizzer.study.scheduler import replay
     from quizzer.study.views import card_seed
 
-    settings_by_deck = {
-        deck_id: repo.deck_settings(session, slug)
-        for deck_id, slug in session.execute(select(decks_t.c.id, decks_t.c.slug)).all()
-    }
+    decks = session.execute(select(decks_t.c.id, decks_t.c.slug)).all()
+    by_slug = repo.decks_settings(session, [slug for _, slug in decks])
+    settings_by_deck = {deck_id: by_slug[slug] for deck_id, slug in decks}
     logs_query = select(
         reviews_t.c.card_id, reviews_t.c.mode, reviews_t.c.rating, reviews_t.c.reviewed_at
     ).order_by(reviews_t.c.id)

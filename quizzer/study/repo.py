@@ -91,15 +91,27 @@ def _stored_settings(session: Session, scope: str) -> dict[str, Any]:
 
 def effective_settings(session: Session, deck: str | None) -> list[SettingSource]:
     """Every setting for ``deck`` (or the collection), with its source."""
+    stored = {"": _stored_settings(session, "")}
+    if deck:
+        stored[deck] = _stored_settings(session, deck)
+    return _sources(_config_layer(), stored, deck)
+
+
+def _config_layer() -> dict[str, Any]:
     from quizzer.config import load_config
 
-    layers: list[tuple[str, dict[str, Any]]] = []
     study = load_config().raw.get("study", {})
-    if isinstance(study, dict):
-        layers.append(("config.toml", {k: v for k, v in study.items() if k in SETTINGS}))
-    layers.append(("collection", _stored_settings(session, "")))
+    return {k: v for k, v in study.items() if k in SETTINGS} if isinstance(study, dict) else {}
+
+
+def _sources(
+    config: dict[str, Any], stored: dict[str, dict[str, Any]], deck: str | None
+) -> list[SettingSource]:
+    """Each setting's value and source: defaults, then config.toml, then the
+    collection's stored settings (``stored[""]``), then the deck's (``stored[deck]``)."""
+    layers = [("config.toml", config), ("collection", stored.get("", {}))]
     if deck:
-        layers.append((f"deck {deck}", _stored_settings(session, deck)))
+        layers.append((f"deck {deck}", stored.get(deck, {})))
     defaults = StudySettings()
     out = []
     for name, spec in SETTINGS.items():
@@ -115,6 +127,22 @@ def deck_settings(session: Session, deck: str | None) -> StudySettings:
     """The effective :class:`StudySettings` for ``deck``."""
     values = {s.name: s.value for s in effective_settings(session, deck)}
     return StudySettings().with_values(values)
+
+
+def decks_settings(session: Session, decks: Iterable[str]) -> dict[str, StudySettings]:
+    """:func:`deck_settings` of each of ``decks``, from one read of the stored settings
+    (two statements a deck took a second with 1,200 decks)."""
+    stored: dict[str, dict[str, Any]] = {}
+    for scope, key, value in session.execute(
+        select(settings_t.c.scope, settings_t.c.key, settings_t.c.value)
+    ):
+        if key in SETTINGS:
+            stored.setdefault(scope, {})[key] = value
+    config = _config_layer()
+    return {
+        deck: StudySettings().with_values({s.name: s.value for s in _sources(config, stored, deck)})
+        for deck in decks
+    }
 
 
 def set_setting(store: Store, name: str, value: Any, deck: str | None = None) -> Any:

@@ -121,9 +121,9 @@ class StudySession:
             self.deck_ids = [i for i, slug, _ in decks if deck is None or slug == deck]
             self._slugs = {i: slug for i, slug, _ in decks}
             self.deck_title = next((t for _, slug, t in decks if slug == deck), None)
-            for deck_id in self.deck_ids:
-                slug = self._slugs[deck_id]
-                self._settings[slug] = repo.deck_settings(session, slug)
+            self._settings = repo.decks_settings(
+                session, [self._slugs[deck_id] for deck_id in self.deck_ids]
+            )
             self._build(session, self.started)
 
     # -- queue -------------------------------------------------------------------------
@@ -164,26 +164,39 @@ class StudySession:
     def _build_scheduled(self, session: Any, now: datetime) -> None:
         reviews: list[tuple[float, int]] = []
         new_cards: list[int] = []
-        for deck_id in self.deck_ids:
-            settings = self._settings[self._slugs[deck_id]]
-            day = repo.day_for(settings, now)
-            new_done, reviews_done = repo.done_today(session, [deck_id], day)[deck_id]
-            new_left = max(0, settings.new_per_day - new_done)
-            reviews_left = max(0, settings.reviews_per_day - reviews_done)
-            due_rows = session.execute(
+        # Today's counts and due reviews in one statement each for every deck sharing a
+        # study day (all of them, unless settings differ in time zone or start hour):
+        # per deck, they took 2.5 s to open a session on 1,200 decks.
+        days = {d: repo.day_for(self._settings[self._slugs[d]], now) for d in self.deck_ids}
+        by_day: dict[tuple[datetime, datetime], list[int]] = {}
+        for deck_id, day in days.items():
+            by_day.setdefault((day.start, day.end), []).append(deck_id)
+        done: dict[int, tuple[int, int]] = {}
+        due_by_deck: dict[int, list[Any]] = {deck_id: [] for deck_id in self.deck_ids}
+        for ids in by_day.values():
+            day = days[ids[0]]
+            done |= repo.done_today(session, ids, day)
+            for row in session.execute(
                 select(
                     cards_t.c.id,
-                    cards_t.c.state,
+                    cards_t.c.deck_id,
                     cards_t.c.stability,
                     cards_t.c.last_review,
                 ).where(
-                    cards_t.c.deck_id == deck_id,
+                    cards_t.c.deck_id.in_(ids),
                     cards_t.c.state == 2,
                     cards_t.c.due < day.end,
                     repo.active(now),
                     *self._tag_clause(),
                 )
-            ).all()
+            ):
+                due_by_deck[row.deck_id].append(row)
+        for deck_id in self.deck_ids:
+            settings = self._settings[self._slugs[deck_id]]
+            new_done, reviews_done = done[deck_id]
+            new_left = max(0, settings.new_per_day - new_done)
+            reviews_left = max(0, settings.reviews_per_day - reviews_done)
+            due_rows = due_by_deck[deck_id]
             scored = sorted(
                 (
                     retrievability(
