@@ -244,7 +244,9 @@ def browse(
             .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
             .outerjoin(deck_sources_t, deck_sources_t.c.deck_id == cards_t.c.deck_id)
             .where(*_conditions(parsed, now, {i: day_ends[slug] for i, slug in decks}))
-            .order_by(decks_t.c.title, cards_t.c.position)
+            # Total: decks may share a title, and cards a position (retired ones, imported
+            # history); the word search picks ids in this order and reads them again.
+            .order_by(decks_t.c.title, cards_t.c.deck_id, cards_t.c.position, cards_t.c.id)
         )
         if not wants_retired:
             q = q.where(cards_t.c.retired_at.is_(None))

@@ -313,10 +313,18 @@ def _wrong_states(
         ]
     out = []
     for logs_in, cards_in in chunks:
+        if card_ids is not None:
+            # The cards first, locked (FOR UPDATE on PostgreSQL, where answers don't
+            # take doctor's lock): an answer can't land between reading a log and
+            # repairing its card from it.
+            # In id order, as answers lock a note's cards, so neither waits on the other
+            # in a circle.
+            cards_in = cards_in.order_by(cards_t.c.id).with_for_update()
+        rows = session.execute(cards_in).all()
         logs: dict[int, list[tuple[str, int, datetime]]] = {}
         for card_id, mode, rating, when in session.execute(logs_in):
             logs.setdefault(card_id, []).append((mode, rating, when))
-        for row in session.execute(cards_in).all():
+        for row in rows:
             settings = settings_by_deck.get(row.deck_id)
             if settings is None:
                 continue

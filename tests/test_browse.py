@@ -212,3 +212,23 @@ def test_is_due_over_more_decks_than_sqlite_nests(col: Collection, tmp_path: Pat
     session.answer(card, rating=Rating.AGAIN, now=NOW - timedelta(days=2))
     assert [r.deck for r in col.browse("is:due", now=NOW)] == ["d7"]
     assert len(col.browse("-is:due", now=NOW)) == 1000
+
+
+def test_order_is_total_so_a_limit_takes_the_first_rows(col: Collection, tmp_path: Path) -> None:
+    """Two decks with one title, cards at the same positions: the order still decides
+    every pair, so a word search lists what the same search without the word lists,
+    and ``limit=n`` gives its first n rows."""
+    for slug in ("b", "a"):
+        text = yaml.safe_dump(
+            {
+                "deck": slug,
+                "title": "Same title",
+                "cards": [{"id": f"c{i}", "front": f"strasse {i}", "back": "x"} for i in range(4)],
+            }
+        )
+        (tmp_path / f"{slug}.yaml").write_text(text)
+    assert not col.import_decks([tmp_path], now=NOW).problems
+    everything = [(r.deck, r.key) for r in col.browse("", now=NOW)]
+    assert [(r.deck, r.key) for r in col.browse("strasse", now=NOW)] == everything
+    for n in range(1, 8):
+        assert [(r.deck, r.key) for r in col.browse("strasse", now=NOW, limit=n)] == everything[:n]

@@ -755,6 +755,60 @@ def test_doctor_replays_without_the_write_lock(
     assert_doctor_clean(col)
 
 
+@pytest.mark.backends("postgresql")
+def test_doctor_does_not_undo_an_answer_made_while_it_repairs(
+    col: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL answers lock their cards' rows, not doctor's collection lock: the
+    cards doctor repairs are locked before their logs are read, so an answer to one
+    waits for the repair instead of being overwritten by the replay of the older log."""
+    import threading
+
+    from quizzer import maintenance
+    from quizzer.study import scheduler
+
+    col.import_decks([write_deck(tmp_path, "d.yaml", basic_deck("d", 1))], now=NOW)
+    col.set_setting("fuzz", False)
+    now = NOW
+    for _ in range(3):
+        session = col.study("d", now=now)
+        card = session.next_card(now=now)
+        assert card is not None
+        session.answer(card, rating=Rating.GOOD, now=now)
+        now = col.browse("", now=now)[0].due + timedelta(minutes=1)
+    with col.store.write() as session:
+        session.execute(update(cards_t).values(lapses=9))  # one card for doctor to repair
+    original_wrong, original_replay = maintenance._wrong_states, scheduler.replay
+    repairing, threads = [False], []
+
+    def wrong_states(session: Any, seed: str, card_ids: Any = None) -> Any:
+        repairing[0] = card_ids is not None
+        return original_wrong(session, seed, card_ids)
+
+    def answer() -> None:
+        session = col.study("d", now=now)
+        card = session.next_card(now=now)
+        assert card is not None
+        session.answer(card, rating=Rating.GOOD, now=now)
+
+    def replay(*args: Any, **kwargs: Any) -> Any:
+        if repairing[0] and not threads:
+            threads.append(threading.Thread(target=answer))
+            threads[0].start()
+            threads[0].join(1.0)  # it waits for doctor's locks
+        return original_replay(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "_wrong_states", wrong_states)
+    monkeypatch.setattr(scheduler, "replay", replay)
+    report = doctor(col)
+    assert len(report.found) == 1 and "lapses" in report.found[0]
+    threads[0].join(30)
+    monkeypatch.undo()
+    assert_doctor_clean(col)  # the answer is there, on top of the repaired card
+    with col.store.read() as session:
+        assert session.execute(sql_select(cards_t.c.reps)).scalar_one() == 4
+
+
 def test_doctor_retires_the_cards_of_a_deck_whose_file_vanished(
     col: Collection, tmp_path: Path
 ) -> None:

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -26,6 +26,8 @@ from quizzer.tui.state import load_ui_state, save_ui_state
 from quizzer.tui.workers import if_current
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from quizzer.collection import Collection
     from quizzer.study.session import StudySession
 
@@ -120,11 +122,11 @@ class QuizzerApp(DeckSync):
     ) -> None:
         """Open the review screen on a new session, built off the UI thread (building
         the queue reads every due card: tens of milliseconds at 100,000 cards)."""
-        self._open_session(deck, mode, filter, tag)
+        self._open_session(deck, mode, filter, tag, self.screen)
 
     @work(thread=True, exclusive=True, group="open-session", exit_on_error=False)
     def _open_session(
-        self, deck: str | None, mode: str, filter: str | None, tag: str | None
+        self, deck: str | None, mode: str, filter: str | None, tag: str | None, over: Screen[Any]
     ) -> None:
         now = self.now()
         try:
@@ -147,11 +149,13 @@ class QuizzerApp(DeckSync):
             title += " · practice"
         elif mode == "ahead":
             title += " · ahead"
-        self.call_from_thread(if_current(self._show_session), session, title)
+        self.call_from_thread(if_current(self._show_session), session, title, over)
 
-    def _show_session(self, session: StudySession, title: str) -> None:
+    def _show_session(self, session: StudySession, title: str, over: Screen[Any]) -> None:
         from quizzer.tui.screens.review import ReviewScreen
 
+        if self.screen is not over:
+            return  # the learner went elsewhere meanwhile: not over that screen
         self.push_screen(ReviewScreen(session, title))
 
     async def edit_file(self, path: str, line: int) -> bool:

@@ -655,6 +655,68 @@ async def test_browse_fills_a_long_table_in_batches(tui_col, tmp_path, clock):
         assert len(shown) == 700 and shown[:2] == ["c0699", "c0698"] and shown[-1] == "c0000"
 
 
+async def test_browse_sort_keeps_the_cursor_on_its_card(tui_col, tmp_path, clock):
+    """Sorting moves the rows, not the card under the cursor: it stayed on its row
+    number, so another card came under it while the detail pane (and s, r, e) still
+    meant the first."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    lines = ["deck: long", "title: Long", "cards:"]
+    for i in range(300):
+        lines += [f"  - id: c{i:04d}", f"    front: Question {i:04d}", "    back: Answer"]
+    (folder / "long.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    app = make_app(tui_col, [folder], clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "b")
+        await settle(pilot, rounds=20)
+        await press(pilot, "down", "down", "down")
+        table = app.screen.query_one("#cards", DataTable)
+
+        def under_cursor() -> str:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            return app.screen.rows[str(key)].key
+
+        assert under_cursor() == "c0003"
+        for _ in range(2):  # Prompt's header: ascending, then descending
+            await pilot.click("#cards", offset=(3, 0))
+            await settle(pilot)
+        assert app.screen.sort_key == "prompt" and app.screen.sort_reverse
+        first = table.ordered_rows[0].key.value
+        assert app.screen.rows[str(first)].key == "c0299"
+        assert under_cursor() == "c0003"
+        assert "Question 0003" in widget_text(app, app.screen.query_one("#detail-body"))
+
+
+async def test_a_session_ready_after_leaving_the_deck_list_stays_closed(
+    tui_col, deck_dir, clock, monkeypatch
+):
+    """The session is built in a worker: if the learner has gone to another screen by
+    the time it is ready, it doesn't open over that screen."""
+    from quizzer.tui.screens.browse import BrowseScreen
+
+    col = tui_col
+    original = col.study
+    release = threading.Event()
+
+    def study(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(col, "study", study)
+    app = make_app(col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        await pilot.press("b")
+        await pilot.pause(0.05)
+        release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, BrowseScreen)
+        assert [type(s).__name__ for s in app.screen_stack][-2:] == ["DecksScreen", "BrowseScreen"]
+
+
 async def test_browse_shows_the_newest_search_only(tui_col, deck_dir, clock, monkeypatch):
     """Searches run in threads; a slow, superseded one must not overwrite the table."""
     col = tui_col

@@ -51,6 +51,7 @@ _PROMPT_MIN, _PROMPT_MAX = 16, 60
 #: Rows added to the table in its first pass of the event loop (a screenful), then in
 #: each of the next.
 _FIRST_BATCH, _BATCH = 100, 500
+_COLUMN_INDEX = {key: index for index, (key, _) in enumerate(_COLUMNS)}
 
 
 def _date(value: datetime | None) -> str:
@@ -59,6 +60,19 @@ def _date(value: datetime | None) -> str:
 
 def _num(value: float | None, fmt: str) -> Text:
     return Text(format(value, fmt) if value is not None else "—", justify="right")
+
+
+def _sort_value(column: str) -> Any:
+    """The sort key of a cell of ``column``: numbers by value, before text."""
+
+    def value(cell: Any) -> Any:
+        text = cell.plain if isinstance(cell, Text) else str(cell)
+        try:
+            return (0, float(text.rstrip("%")))
+        except ValueError:
+            return (1, text)
+
+    return value
 
 
 def _cells(r: BrowseRow, prompt: str) -> tuple[Any, ...]:
@@ -159,7 +173,18 @@ class BrowseScreen(Screen[None]):
         # The prompts' words and the cells are made here, not on the UI thread: 5,000
         # rows of Markdown and Text.
         cells = [_cells(r, short(markdown_words(r.prompt), _PROMPT_MAX)) for r in rows]
-        self.app.call_from_thread(if_current(self.show_rows), rows, cells)
+        # Sorted here too, as the table would sort them: the rows go in a batch at a
+        # time, and a sort after the last one moved other cards under the cursor.
+        order = (self.sort_key, self.sort_reverse)
+        if self.sort_key:
+            column, value = _COLUMN_INDEX[self.sort_key], _sort_value(self.sort_key)
+            pairs = sorted(
+                zip(rows, cells, strict=True),
+                key=lambda pair: value(pair[1][column]),
+                reverse=self.sort_reverse,
+            )
+            rows, cells = [r for r, _ in pairs], [c for _, c in pairs]
+        self.app.call_from_thread(if_current(self.show_rows), rows, cells, order)
 
     def show_status(self, message: str, error: bool = False) -> None:
         """A line under the table."""
@@ -167,13 +192,19 @@ class BrowseScreen(Screen[None]):
             plain(message, "bold red" if error else "dim")
         )
 
-    def show_rows(self, rows: list[BrowseRow], cells: list[tuple[Any, ...]]) -> None:
-        """Fill the table with ``rows`` (``cells``: each one's cells, from :func:`_cells`)."""
+    def show_rows(
+        self,
+        rows: list[BrowseRow],
+        cells: list[tuple[Any, ...]],
+        order: tuple[str | None, bool] = (None, False),
+    ) -> None:
+        """Fill the table with ``rows`` (``cells``: each one's cells, from :func:`_cells`;
+        ``order``: the sort they are in, column and reverse)."""
         table = self.query_one(DataTable)
         table.clear()
         self.rows = {str(r.id): r for r in rows}
         self._filling += 1
-        self._add_rows(self._filling, rows, cells, 0)
+        self._add_rows(self._filling, rows, cells, 0, order)
         shown = f"{len(rows)} card{'s' if len(rows) != 1 else ''}"
         self.show_status(shown + (" (first 5000)" if len(rows) >= 5000 else ""))
         if rows:
@@ -182,11 +213,17 @@ class BrowseScreen(Screen[None]):
             self.query_one("#detail-body", Static).update("")
 
     def _add_rows(
-        self, filling: int, rows: list[BrowseRow], cells: list[tuple[Any, ...]], start: int
+        self,
+        filling: int,
+        rows: list[BrowseRow],
+        cells: list[tuple[Any, ...]],
+        start: int,
+        order: tuple[str | None, bool],
     ) -> None:
         """Add rows ``start`` onwards, a batch per pass of the event loop: a DataTable
         takes ~0.1 ms a row, so 5,000 at once held the screen and the keyboard for half a
-        second. The first batch fills the screen; the table is sorted after the last."""
+        second. The first batch fills the screen. The rows come sorted (``order``);
+        if another sort was chosen meanwhile, the table is sorted after the last."""
         if filling != self._filling:
             return  # a newer search has replaced these rows
         table = self.query_one(DataTable)
@@ -194,30 +231,29 @@ class BrowseScreen(Screen[None]):
         for r, row in zip(rows[start:end], cells[start:end], strict=True):
             table.add_row(*row, key=str(r.id))
         if end < len(rows):
-            self.call_after_refresh(self._add_rows, filling, rows, cells, end)
-        elif self.sort_key:
-            table.sort(
-                self.sort_key, key=self._sort_value(self.sort_key), reverse=self.sort_reverse
-            )
+            self.call_after_refresh(self._add_rows, filling, rows, cells, end, order)
+        elif self.sort_key and (self.sort_key, self.sort_reverse) != order:
+            self._sort()
 
-    def _sort_value(self, column: str) -> Any:
-        def value(cell: Any) -> Any:
-            text = cell.plain if isinstance(cell, Text) else str(cell)
-            try:
-                return (0, float(text.rstrip("%")))
-            except ValueError:
-                return (1, text)
-
-        return value
+    def _sort(self) -> None:
+        """Sort the table by the chosen column; the cursor stays on its card (sorting
+        alone keeps the cursor's row number, so another card came under it while the
+        detail pane still showed the first)."""
+        table = self.query_one(DataTable)
+        current = None
+        if table.row_count:
+            current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        assert self.sort_key is not None
+        table.sort(self.sort_key, key=_sort_value(self.sort_key), reverse=self.sort_reverse)
+        if current is not None:
+            table.move_cursor(row=table.get_row_index(current), animate=False)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """Sort by the clicked column; again to reverse."""
         key = str(event.column_key.value)
         self.sort_reverse = not self.sort_reverse if self.sort_key == key else False
         self.sort_key = key
-        event.data_table.sort(
-            event.column_key, key=self._sort_value(key), reverse=self.sort_reverse
-        )
+        self._sort()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
