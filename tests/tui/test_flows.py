@@ -629,21 +629,31 @@ async def test_a_session_is_built_off_the_ui_thread(tui_col, deck_dir, clock, mo
         assert app.screen.card is not None
 
 
+def long_deck(tmp_path: Path, cards: int) -> Path:
+    """A folder holding a deck of ``cards`` cards c0000… ("Question 0000"…)."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    lines = ["deck: long", "title: Long", "cards:"]
+    for i in range(cards):
+        lines += [f"  - id: c{i:04d}", f"    front: Question {i:04d}", "    back: Answer"]
+    (folder / "long.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+async def browse_all(pilot: Any) -> None:
+    """Open Browse and wait for every batch of rows."""
+    await settle(pilot)
+    await press(pilot, "b")
+    await settle(pilot, rounds=20)
+
+
 async def test_browse_fills_a_long_table_in_batches(tui_col, tmp_path, clock):
     """Rows go into the table a batch per pass of the event loop (5,000 at once held
     the screen for half a second): every row arrives, and a sort chosen before a
     search applies to all of them once the last batch is in."""
-    folder = tmp_path / "long"
-    folder.mkdir()
-    lines = ["deck: long", "title: Long", "cards:"]
-    for i in range(700):
-        lines += [f"  - id: c{i:04d}", f"    front: Question {i:04d}", "    back: Answer"]
-    (folder / "long.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    app = make_app(tui_col, [folder], clock)
+    app = make_app(tui_col, [long_deck(tmp_path, 700)], clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await press(pilot, "b")
-        await settle(pilot, rounds=20)
+        await browse_all(pilot)
         assert len(table_keys(app)) == 700
         assert table_keys(app)[:2] == ["c0000", "c0001"]
         assert "700 cards" in screen_text(app)
@@ -659,17 +669,9 @@ async def test_browse_sort_keeps_the_cursor_on_its_card(tui_col, tmp_path, clock
     """Sorting moves the rows, not the card under the cursor: it stayed on its row
     number, so another card came under it while the detail pane (and s, r, e) still
     meant the first."""
-    folder = tmp_path / "long"
-    folder.mkdir()
-    lines = ["deck: long", "title: Long", "cards:"]
-    for i in range(300):
-        lines += [f"  - id: c{i:04d}", f"    front: Question {i:04d}", "    back: Answer"]
-    (folder / "long.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    app = make_app(tui_col, [folder], clock)
+    app = make_app(tui_col, [long_deck(tmp_path, 300)], clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await press(pilot, "b")
-        await settle(pilot, rounds=20)
+        await browse_all(pilot)
         await press(pilot, "down", "down", "down")
         table = app.screen.query_one("#cards", DataTable)
 
