@@ -203,10 +203,12 @@ def _conditions(query: Query, now: datetime, day_ends: dict[int, datetime]) -> l
             condition = and_(cards_t.c.buried_until.is_not(None), cards_t.c.buried_until > now)
         elif name == "is" and value == "retired":
             condition = cards_t.c.retired_at.is_not(None)
-        else:  # tag: card_tags holds each card's data["tags"] (written together)
+        elif name == "tag":  # card_tags holds each card's data["tags"] (written together)
             condition = cards_t.c.id.in_(
                 select(card_tags_t.c.card_id).where(card_tags_t.c.tag == value)
             )
+        else:
+            continue  # left to the Python check
         out.append(not_(condition) if negated else condition)
     return out
 
