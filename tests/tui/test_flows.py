@@ -594,17 +594,12 @@ async def test_browse_keeps_state_and_due_in_view_at_80_columns(tui_col, deck_di
         assert "learning" in screen_text(app)
 
 
-async def test_a_session_is_built_off_the_ui_thread(tui_col, deck_dir, clock, monkeypatch):
-    """Building the queue reads every due card (tens of milliseconds at 100,000 cards):
-    it runs in a worker, so the app keeps drawing and answering keys meanwhile, and the
-    review screen opens once the session is ready."""
-    from quizzer.tui.screens.decks import DecksScreen
-    from quizzer.tui.screens.review import ReviewScreen
-
-    col = tui_col
+def hold_study(col: Any, monkeypatch: Any) -> tuple[threading.Event, list[threading.Thread]]:
+    """Make ``col.study`` wait until the returned event is set; the list gets the
+    thread each call ran in."""
     original = col.study
     release = threading.Event()
-    threads = []
+    threads: list[threading.Thread] = []
 
     def study(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread())
@@ -612,7 +607,18 @@ async def test_a_session_is_built_off_the_ui_thread(tui_col, deck_dir, clock, mo
         return original(*args, **kwargs)
 
     monkeypatch.setattr(col, "study", study)
-    app = make_app(col, [deck_dir], clock)
+    return release, threads
+
+
+async def test_a_session_is_built_off_the_ui_thread(tui_col, deck_dir, clock, monkeypatch):
+    """Building the queue reads every due card (tens of milliseconds at 100,000 cards):
+    it runs in a worker, so the app keeps drawing and answering keys meanwhile, and the
+    review screen opens once the session is ready."""
+    from quizzer.tui.screens.decks import DecksScreen
+    from quizzer.tui.screens.review import ReviewScreen
+
+    release, threads = hold_study(tui_col, monkeypatch)
+    app = make_app(tui_col, [deck_dir], clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
@@ -697,16 +703,8 @@ async def test_a_session_ready_after_leaving_the_deck_list_stays_closed(
     the time it is ready, it doesn't open over that screen."""
     from quizzer.tui.screens.browse import BrowseScreen
 
-    col = tui_col
-    original = col.study
-    release = threading.Event()
-
-    def study(*args: Any, **kwargs: Any) -> Any:
-        release.wait(10)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(col, "study", study)
-    app = make_app(col, [deck_dir], clock)
+    release, _ = hold_study(tui_col, monkeypatch)
+    app = make_app(tui_col, [deck_dir], clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
