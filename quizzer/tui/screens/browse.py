@@ -62,17 +62,13 @@ def _num(value: float | None, fmt: str) -> Text:
     return Text(format(value, fmt) if value is not None else "—", justify="right")
 
 
-def _sort_value(column: str) -> Any:
-    """The sort key of a cell of ``column``: numbers by value, before text."""
-
-    def value(cell: Any) -> Any:
-        text = cell.plain if isinstance(cell, Text) else str(cell)
-        try:
-            return (0, float(text.rstrip("%")))
-        except ValueError:
-            return (1, text)
-
-    return value
+def _sort_value(cell: Any) -> tuple[int, Any]:
+    """A cell's place in a sorted column: numbers by value, before text."""
+    text = cell.plain if isinstance(cell, Text) else str(cell)
+    try:
+        return (0, float(text.rstrip("%")))
+    except ValueError:
+        return (1, text)
 
 
 def _cells(r: BrowseRow, prompt: str) -> tuple[Any, ...]:
@@ -177,10 +173,10 @@ class BrowseScreen(Screen[None]):
         # time, and a sort after the last one moved other cards under the cursor.
         order = (self.sort_key, self.sort_reverse)
         if self.sort_key:
-            column, value = _COLUMN_INDEX[self.sort_key], _sort_value(self.sort_key)
+            column = _COLUMN_INDEX[self.sort_key]
             pairs = sorted(
                 zip(rows, cells, strict=True),
-                key=lambda pair: value(pair[1][column]),
+                key=lambda pair: _sort_value(pair[1][column]),
                 reverse=self.sort_reverse,
             )
             rows, cells = [r for r, _ in pairs], [c for _, c in pairs]
@@ -244,7 +240,7 @@ class BrowseScreen(Screen[None]):
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         assert self.sort_key is not None
-        table.sort(self.sort_key, key=_sort_value(self.sort_key), reverse=self.sort_reverse)
+        table.sort(self.sort_key, key=_sort_value, reverse=self.sort_reverse)
         if current is not None:
             table.move_cursor(row=table.get_row_index(current), animate=False)
 
