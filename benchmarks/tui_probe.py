@@ -210,7 +210,7 @@ async def quizzer_presses(db: str, now: datetime, presses: int,
         screen = await open_review(app, pilot)
         original = screen.show_card
 
-        async def show_card(card: Any, counts: Any) -> None:
+        async def show_card(card: Any, counts: Any = None) -> None:
             await original(card, counts)
             if card is not None:
                 paint.arm()

@@ -272,6 +272,26 @@ async def test_number_keys_pick_options_before_grading(tui_col, deck_dir, clock)
 
 
 # -- undo ------------------------------------------------------------------------------
+async def test_header_counts_follow_every_answer(tui_col, deck_dir, clock):
+    """The header's counts are drawn a frame after the card they go with (the card is
+    not kept waiting for the count of learning cards), and are then the session's own
+    counts: after every answer, the card sent to learning included."""
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        learning_seen = set()
+        for _ in range(6):
+            new, learning, due = screen.session.counts(now=clock())
+            learning_seen.add(learning)
+            header = " ".join(screen_text(app).splitlines()[0].split())
+            expected = f"{new} new · {learning} learning · {due} due done {screen.session.answered}"
+            assert expected in header, header
+            await answer_right(pilot, screen, rating="1")  # Again: back to learning
+            if app.screen is not screen:
+                break
+        assert len(learning_seen) > 1  # the counts moved, and the header with them
+
+
 async def test_undo_twice_brings_both_cards_back(tui_col, deck_dir, clock):
     col = tui_col
     app = make_app(col, [deck_dir], clock)

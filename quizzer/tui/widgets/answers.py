@@ -6,12 +6,14 @@ Every widget here shows deck text as literal ``Text`` (never markup) and exposes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, ListItem, ListView, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
@@ -19,7 +21,17 @@ from textual.widgets.selection_list import Selection
 from quizzer.tui.safe import plain
 from quizzer.tui.widgets.ordered_input import OrderedInput
 
-__all__ = ["ChoiceAnswer", "OrderAnswer", "Submitted", "TypedAnswer"]
+if TYPE_CHECKING:
+    from quizzer.study.types import CardView
+
+__all__ = [
+    "ChoiceAnswer",
+    "OrderAnswer",
+    "Submitted",
+    "TypedAnswer",
+    "answer_kind",
+    "new_answer",
+]
 
 
 class Submitted(Message):
@@ -44,23 +56,34 @@ class ChoiceAnswer(Vertical):
             yield Static(
                 "Select every right answer: space toggles, Enter submits.", classes="answer-help"
             )
-            # Fix: the labels were numbered from 0 while the number keys (pick) and
-            # the one-answer list count from 1, so "2" toggled the option labelled "1.".
-            yield SelectionList[int](
-                *[Selection(plain(f"{i + 1}. {c}"), i) for i, c in enumerate(self.choices)],
-                id="choices",
-            )
+            yield SelectionList[int](*self._selections(), id="choices")
         else:
-            yield OptionList(
-                *[Option(plain(f"{i}. {c}"), id=str(i)) for i, c in enumerate(self.choices, 1)],
-                id="choices",
-            )
+            yield OptionList(*self._options(), id="choices")
+
+    def _selections(self) -> list[Selection[int]]:
+        # Fix: the labels were numbered from 0 while the number keys (pick) and the
+        # one-answer list count from 1, so "2" toggled the option labelled "1.".
+        return [Selection(plain(f"{i + 1}. {c}"), i) for i, c in enumerate(self.choices)]
+
+    def _options(self) -> list[Option]:
+        return [Option(plain(f"{i}. {c}"), id=str(i)) for i, c in enumerate(self.choices, 1)]
 
     def on_mount(self) -> None:
         widget = self.query_one("#choices")
         widget.focus()
         if isinstance(widget, OptionList):
             widget.highlighted = 0
+
+    def load(self, choices: tuple[str, ...]) -> None:
+        """Show the options of another card (with as many right answers), as if new."""
+        self.choices = choices
+        widget = self.query_one("#choices", OptionList)
+        widget.clear_options()
+        widget.add_options(self._selections() if self.multiple else self._options())
+        widget.disabled = False
+        widget.highlighted = None if self.multiple else 0
+        widget.scroll_home(animate=False)
+        widget.focus()
 
     def pick(self, number: int) -> None:
         """Select option ``number`` (from 1): toggles it when several are right."""
@@ -108,6 +131,13 @@ class TypedAnswer(Vertical):
             yield OrderedInput(placeholder=placeholder, classes="typed", id=f"typed-{i}")
 
     def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def load(self) -> None:
+        """Empty the blanks for another card (with as many blanks), as if new."""
+        for field in self.query(Input):
+            field.value = ""
+            field.disabled = False
         self.query(Input).first().focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -160,6 +190,17 @@ class OrderAnswer(Vertical):
     def on_mount(self) -> None:
         self.query_one(ListView).focus()
 
+    async def load(self, items: tuple[str, ...]) -> None:
+        """Show the items of another card, as if new."""
+        self.items = list(items)
+        view = self.query_one(ListView)
+        await view.clear()
+        await view.extend(self._rows())
+        view.disabled = False
+        view.index = 0
+        view.scroll_home(animate=False)
+        view.focus()
+
     async def action_move(self, delta: int) -> None:
         """Move the selected item up (-1) or down (+1)."""
         view = self.query_one(ListView)
@@ -183,3 +224,30 @@ class OrderAnswer(Vertical):
     def submit(self) -> None:
         """Submit the current order."""
         self.post_message(Submitted(self.response()))
+
+
+def answer_kind(card: CardView) -> tuple[Any, ...]:
+    """Which widget takes ``card``'s response: its way of answering first, then its
+    shape. Cards of one kind can share a widget (:meth:`ChoiceAnswer.load`,
+    :meth:`TypedAnswer.load`, :meth:`OrderAnswer.load`)."""
+    if card.input == "choice":
+        return ("choice", card.multiple)
+    if card.input == "typed":
+        return ("typed", card.blanks or 1)
+    if card.input == "order":
+        return ("order",)
+    return ("reveal",)
+
+
+def new_answer(card: CardView) -> Widget:
+    """A new widget to take ``card``'s response (a line of help for a revealed card)."""
+    if card.input == "choice":
+        return ChoiceAnswer(card.choices, card.multiple)
+    if card.input == "typed":
+        return TypedAnswer(card.blanks or 1)
+    if card.input == "order":
+        return OrderAnswer(card.items)
+    return Static(
+        Text("Space or Enter shows the answer.", style="dim"),
+        classes="answer-help reveal-help",
+    )

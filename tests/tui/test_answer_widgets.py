@@ -1,0 +1,213 @@
+"""The answer slot reuses its widgets from card to card; nothing of one card reaches
+the next.
+
+The review screen keeps one widget per way of answering (choice, typed, order, the
+reveal help) mounted and loads the next card of that kind into it, instead of mounting
+a new one (5–15 ms a card). These tests study cards of every kind, each kind coming
+back after others, and answer each one wrong first where a wrong answer leaves
+something behind (an option ticked, text typed, items moved): the next card of the
+kind must look and behave exactly as a fresh widget would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, ListView, OptionList, SelectionList
+from tui_helpers import (
+    FIXED_NOW,
+    compact,
+    make_app,
+    press,
+    review_screen,
+    screen_text,
+    settle,
+    submit_right,
+)
+
+from quizzer.tui.widgets.answers import ChoiceAnswer, OrderAnswer, TypedAnswer
+
+#: Each way of answering comes back after others: one right option, several, one
+#: blank, two blanks, items in order, and a card that is only revealed. one-b, with one
+#: right option after several, replaces the choice widget that one-c then reuses.
+DECK = """\
+format: 1
+deck: kinds
+title: Kinds
+cards:
+  - id: one-a
+    type: choice
+    question: Which objective pre-trains BERT?
+    choices: [Masked language modeling, Causal language modeling, Span corruption]
+    answer: Masked language modeling
+    shuffle: false
+  - id: typed-a
+    type: typed
+    question: Which model illustrates span corruption?
+    answer: T5
+  - id: many-a
+    type: choice
+    question: Which tasks suit encoder-decoder models?
+    choices: [Translation, Summarization, Sentiment analysis]
+    answers: [Translation, Summarization]
+    shuffle: false
+  - id: order-a
+    type: order
+    question: Put the lifecycle stages in order.
+    items: [Scope, Select, Adapt, Integrate]
+  - id: reveal-a
+    front: What is a sentinel token?
+    back: A special token that replaces a masked span.
+  - id: many-b
+    type: choice
+    question: Which are model hubs?
+    choices: [Hugging Face Hub, PyTorch Hub, Excel, TensorFlow Hub]
+    answers: [Hugging Face Hub, PyTorch Hub, TensorFlow Hub]
+    shuffle: false
+  - id: typed-b
+    type: typed
+    question: Which objective predicts the next token?
+    answer: causal language modeling
+  - id: one-b
+    type: choice
+    question: Which model family is decoder-only?
+    choices: [GPT, BERT, T5, BART]
+    answer: GPT
+    shuffle: false
+  - id: order-b
+    type: order
+    question: Put the sizes in order, smallest first.
+    items: [Small, Medium, Large]
+  - id: one-c
+    type: choice
+    question: Which model is encoder-only?
+    choices: [BERT, GPT, T5]
+    answer: BERT
+    shuffle: false
+  - id: reveal-b
+    front: What does a model card describe?
+    back: A model's uses, training data and limits.
+  - id: cloze-two
+    type: cloze
+    text: The model's {{c1::weights}} are updated to {{c1::minimize}} the loss.
+    input: typed
+  - id: typed-c
+    type: typed
+    question: Which architecture has an encoder only?
+    answer: autoencoder
+"""
+
+
+def shown_answer(screen: Any) -> Any:
+    """The one answer widget on show; any other in the slot is hidden."""
+    shown = [w for w in screen.query("#answer-slot > *") if w.display]
+    assert len(shown) == 1, shown
+    return shown[0]
+
+
+def assert_fresh(app: Any, screen: Any) -> Any:
+    """The shown card's answer widget is as a new one would be: its own card's content,
+    nothing chosen, typed or moved, enabled, with the focus where a new one puts it."""
+    card = screen.card
+    widget = shown_answer(screen)
+    focused = app.focused
+    text = compact(screen_text(app))
+    if card.input == "choice":
+        assert isinstance(widget, ChoiceAnswer) and widget.choices == card.choices
+        options = widget.query_one("#choices", OptionList)
+        assert not options.disabled and focused is options
+        assert options.option_count == len(card.choices)
+        for choice in card.choices:
+            assert compact(choice) in text
+        if card.multiple:
+            assert isinstance(options, SelectionList) and options.selected == []
+        else:
+            assert options.highlighted == 0
+    elif card.input == "typed":
+        assert isinstance(widget, TypedAnswer)
+        fields = list(widget.query(Input))
+        assert len(fields) == max(1, card.blanks)
+        assert all(f.value == "" and not f.disabled for f in fields)
+        assert focused is fields[0]
+    elif card.input == "order":
+        assert isinstance(widget, OrderAnswer) and widget.items == list(card.items)
+        view = widget.query_one(ListView)
+        assert not view.disabled and focused is view and view.index == 0
+        assert len(view.children) == len(card.items)
+        for item in card.items:
+            assert compact(item) in text
+    else:
+        assert "Space or Enter shows the answer." in screen_text(app)
+        assert focused is None or focused is screen
+    return widget
+
+
+async def answer_wrong(pilot: Any, screen: Any) -> None:
+    """Leave something behind in the widget, submit, and rate Again."""
+    card = screen.card
+    if card.input == "choice":
+        await press(pilot, str(len(card.choices)))  # the last option: wrong in each
+    elif card.input == "typed":  # every blank: Enter in one moves to the next empty one
+        for _ in range(max(1, card.blanks) - 1):
+            await press(pilot, *"nope", "enter")
+        await pilot.press(*"nope")
+    elif card.input == "order":
+        await press(pilot, "down", "K")  # the second item up to first
+    else:
+        await press(pilot, "space")
+        await press(pilot, "1")
+        return
+    await press(pilot, "enter")
+    assert screen.grade is not None and not screen.grade.correct, screen.grade
+    await press(pilot, "1")
+
+
+async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_path: Path):
+    """Thirteen cards of six kinds, each kind after others: the first card of a kind is
+    answered wrong, leaving options ticked, text typed or items moved; the next card of
+    the kind shows none of it, takes the right answer, and is the same widget (loaded,
+    not mounted again) when it has the same shape (as many blanks, one right option or
+    several)."""
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "kinds.yaml").write_text(DECK, encoding="utf-8")
+    tui_col.set_setting("new_per_day", 100)
+    app = make_app(tui_col, [folder])
+    seen: dict[tuple[str, bool, int], Any] = {}
+    reused = 0
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = review_screen(app)
+        keys = []
+        while screen.card is not None and screen.card.key not in keys:
+            card = screen.card
+            keys.append(card.key)
+            widget = assert_fresh(app, screen)
+            shape = (card.input, card.multiple, card.blanks)
+            if shape in seen:
+                assert widget is seen[shape], f"{card.key}: a new widget for a seen shape"
+                reused += 1
+                await submit_right(pilot, screen)
+                await press(pilot, "3")
+            else:
+                for other in [s for s in seen if s[0] == card.input]:
+                    del seen[other]  # one widget per way of answering: replaced
+                seen[shape] = widget
+                await answer_wrong(pilot, screen)
+            if app.screen is not screen:
+                break
+    assert keys == [
+        "one-a", "typed-a", "many-a", "order-a", "reveal-a", "many-b", "typed-b",
+        "one-b", "order-b", "one-c", "reveal-b", "cloze-two/c1", "typed-c",
+    ]  # fmt: skip
+    # many-b, typed-b, order-b, one-c and reveal-b reuse their kind's widget; one-b
+    # (one right option after several), cloze-two (two blanks after one) and typed-c
+    # (one blank after two) replace it.
+    assert reused == 5
+    ids = {row.key: row.id for row in tui_col.browse("deck:kinds", now=FIXED_NOW)}
+    for key in ("many-b", "typed-b", "order-b", "one-c"):
+        assert [h.correct for h in tui_col.history(ids[key])] == [True], key
+    for key in ("one-a", "typed-a", "many-a", "order-a", "one-b", "cloze-two/c1", "typed-c"):
+        assert [h.correct for h in tui_col.history(ids[key])] == [False], key
