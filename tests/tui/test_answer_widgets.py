@@ -143,6 +143,21 @@ def assert_fresh(app: Any, screen: Any) -> Any:
     return widget
 
 
+def state_of(widget: Any) -> tuple[Any, ...]:
+    """What a learner can see or act on in an answer widget beyond its text: the
+    highlight, the ticks, the cursor, the scroll. A reused widget must match a new one."""
+    if isinstance(widget, ChoiceAnswer):
+        options = widget.query_one("#choices", OptionList)
+        ticked = options.selected if isinstance(options, SelectionList) else None
+        return (options.highlighted, ticked, options.scroll_y)
+    if isinstance(widget, TypedAnswer):
+        return tuple((f.value, f.cursor_position, f.scroll_x) for f in widget.query(Input))
+    if isinstance(widget, OrderAnswer):
+        view = widget.query_one(ListView)
+        return (view.index, view.scroll_y)
+    return ()
+
+
 async def answer_wrong(pilot: Any, screen: Any) -> None:
     """Leave something behind in the widget, submit, and rate Again."""
     card = screen.card
@@ -175,6 +190,7 @@ async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_p
     tui_col.set_setting("new_per_day", 100)
     app = make_app(tui_col, [folder])
     seen: dict[tuple[str, bool, int], Any] = {}
+    fresh: dict[tuple[str, bool, int], tuple[Any, ...]] = {}
     reused = 0
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -188,6 +204,7 @@ async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_p
             shape = (card.input, card.multiple, card.blanks)
             if shape in seen:
                 assert widget is seen[shape], f"{card.key}: a new widget for a seen shape"
+                assert state_of(widget) == fresh[shape], card.key
                 reused += 1
                 await submit_right(pilot, screen)
                 await press(pilot, "3")
@@ -195,6 +212,7 @@ async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_p
                 for other in [s for s in seen if s[0] == card.input]:
                     del seen[other]  # one widget per way of answering: replaced
                 seen[shape] = widget
+                fresh[shape] = state_of(widget)
                 await answer_wrong(pilot, screen)
             if app.screen is not screen:
                 break

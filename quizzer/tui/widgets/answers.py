@@ -81,7 +81,7 @@ class ChoiceAnswer(Vertical):
         widget.clear_options()
         widget.add_options(self._selections() if self.multiple else self._options())
         widget.disabled = False
-        widget.highlighted = None if self.multiple else 0
+        widget.highlighted = 0  # as a new list has it, one right answer or several
         widget.scroll_home(animate=False)
         widget.focus()
 
