@@ -180,7 +180,8 @@ async def grade_shown(pilot: Any, screen: Any) -> None:
     if screen.card.input == "reveal":
         await pilot.press("space")
     else:
-        screen.query_one("#answer-slot .answer-widget").submit()
+        # The shown one: the slot keeps a hidden widget of each other kind.
+        next(w for w in screen.query("#answer-slot .answer-widget") if w.display).submit()
     await until(pilot, lambda: screen.grade is not None, timeout=30)
     await settle(pilot)
 

@@ -1006,3 +1006,40 @@ def test_simulated_month(col: Collection, tmp_path: Path, db: Path | str) -> Non
     for row in state.values():
         memory = replay(events[row.id], settings, lambda reps, i=row.id: card_seed(seed, i, reps))
         assert memory == repo.memory_of(row), row.key
+
+
+def test_one_thread_at_a_time_in_a_session(col: Collection, tmp_path: Path, monkeypatch) -> None:
+    """The TUI counts the cards left in one worker while the next answer may already be
+    under way in another: a count waits for the answer, and then includes it. Without
+    the session's lock, the count read the queue while the answer changed it."""
+    import threading
+
+    import quizzer.study.session as session_module
+
+    setup(col, tmp_path, "d", basic_deck("d", ["a", "b", "c"]))
+    session = col.study(deck="d", now=T0)
+    card = session.next_card(now=T0)
+    assert session.counts(now=T0) == (3, 0, 0)
+    inside, release = threading.Event(), threading.Event()
+    answer_card = session_module.repo.answer_card
+
+    def held_answer(*args, **kwargs):
+        inside.set()
+        assert release.wait(10)
+        return answer_card(*args, **kwargs)
+
+    monkeypatch.setattr(session_module.repo, "answer_card", held_answer)
+    counted: list[tuple[int, int, int]] = []
+    answering = threading.Thread(
+        target=session.answer, args=(card,), kwargs={"rating": 1, "now": T0}
+    )
+    counting = threading.Thread(target=lambda: counted.append(session.counts(now=T0)))
+    answering.start()
+    assert inside.wait(10)
+    counting.start()
+    counting.join(0.3)
+    assert counting.is_alive() and counted == []  # waiting for the answer
+    release.set()
+    answering.join(10)
+    counting.join(10)
+    assert counted == [(2, 1, 0)] == [session.counts(now=T0)]

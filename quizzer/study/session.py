@@ -15,11 +15,13 @@ sessions review cards before they are due, when nothing is due today.
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import bindparam, func, literal_column, select, union_all
 
@@ -68,10 +70,27 @@ def parse_filter(text: str | None) -> tuple[str, int | None]:
     return name, None
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _locked(method: _Method) -> _Method:
+    """``method``, run holding the session's lock."""
+
+    @functools.wraps(method)
+    def run(self: StudySession, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, run)
+
+
 class StudySession:
     """One sitting of study over a deck (or all decks).
 
     Made by :meth:`quizzer.collection.Collection.study`; see there for the arguments.
+    Its methods may be called from several threads: the ones that read or change the
+    queue hold the session's lock. (The TUI counts the cards left in one worker while
+    the next answer can already be on its way in another.)
     """
 
     def __init__(
@@ -96,6 +115,7 @@ class StudySession:
         self.seed = repo.collection_seed(self.store)
         self.answered = 0
         self.started = _now(now)
+        self._lock = threading.RLock()
         self._queue: deque[int] = deque()
         self._done: set[int] = set()
         self._settings: dict[str, StudySettings] = {}
@@ -345,6 +365,7 @@ class StudySession:
             row.siblings,
         )
 
+    @_locked
     def next_card(self, now: datetime | None = None) -> CardView | None:
         """The next card to show, or None when nothing is left for now."""
         now = _now(now)
@@ -389,6 +410,7 @@ class StudySession:
         """Grade ``response`` without recording anything (to show the verdict first)."""
         return grade_response(card.type, card.data, response)
 
+    @_locked
     def answer(
         self,
         card: CardView,
@@ -471,6 +493,7 @@ class StudySession:
                 time.sleep(delays.pop(0))
                 resend = True
 
+    @_locked
     def undo(self) -> UndoResult | None:
         """Undo the collection's newest review; its card comes back first. Repeatable,
         and it works after a restart (the log is in the database)."""
@@ -504,6 +527,7 @@ class StudySession:
             self._queue.appendleft(result.card_id)
         return result
 
+    @_locked
     def refresh(self, card: CardView, now: datetime | None = None) -> CardView | None:
         """``card`` as it is now (after an edit of its deck), or None if it was retired."""
         now = _now(now)
@@ -513,6 +537,7 @@ class StudySession:
                 return None
             return self._view(row, now)
 
+    @_locked
     def counts(self, now: datetime | None = None) -> tuple[int, int, int]:
         """(new, learning, due) left in this session.
 

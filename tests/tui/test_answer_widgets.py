@@ -11,6 +11,7 @@ kind must look and behave exactly as a fresh widget would.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,111 @@ async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_p
         assert [h.correct for h in tui_col.history(ids[key])] == [True], key
     for key in ("one-a", "typed-a", "many-a", "order-a", "one-b", "cloze-two/c1", "typed-c"):
         assert [h.correct for h in tui_col.history(ids[key])] == [False], key
+
+
+#: Self-graded cards and choice cards in turn; choice-b and md have Markdown prompts,
+#: which the review screen awaits while it puts them together.
+KEYS_DECK = """\
+format: 1
+deck: d
+title: D
+cards:
+  - id: plain
+    front: What is a sentinel token?
+    back: A special token.
+  - id: choice-a
+    type: choice
+    question: Which objective pre-trains BERT?
+    choices: [Masked language modeling, Causal language modeling]
+    answer: Masked language modeling
+    shuffle: false
+  - id: plain-2
+    front: What does a model card describe?
+    back: A model's uses and limits.
+  - id: choice-b
+    type: choice
+    question: "Which model is **decoder-only**?"
+    choices: [GPT, BERT]
+    answer: GPT
+    shuffle: false
+  - id: md
+    front: "What does `mask` do in **T5**?"
+    back: It hides a span.
+"""
+
+
+async def until_shown(screen: Any, key: str) -> None:
+    """Until the screen has taken card ``key`` (it may still be putting it together)."""
+    while screen.card is None or screen.card.key != key:
+        await asyncio.sleep(0.005)
+
+
+async def test_keys_while_the_next_card_is_put_together(tui_col, tmp_path: Path, monkeypatch):
+    """A key handled while the next card is being put on screen (a double-tapped Enter,
+    keys typed ahead) does nothing to it; once the card is whole, keys act on it. Such
+    a key had crashed the app (Enter submitting a choice widget not yet composed),
+    graded a choice card with an earlier card's option (the reused widget, not yet
+    loaded), and revealed a self-graded card that the rest of the showing then hid
+    again, so that the next Enter rated it unseen. Markdown parsing is slowed to widen
+    the window."""
+    from textual import events
+    from textual.widgets import Markdown
+
+    from quizzer.tui.screens.review import ReviewScreen
+
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "d.yaml").write_text(KEYS_DECK, encoding="utf-8")
+    parse = Markdown.update
+
+    def slow_update(self, markdown):
+        async def run():
+            await asyncio.sleep(0.3)
+            await parse(self, markdown)
+
+        return run()
+
+    mount = ReviewScreen._mount_answer
+    enter_on_mount = {"on": False}
+
+    async def mount_answer(self, card):
+        if enter_on_mount["on"]:
+            enter_on_mount["on"] = False
+            self.app.post_message(events.Key("enter", None))  # as the driver sends it
+        await mount(self, card)
+
+    monkeypatch.setattr(Markdown, "update", slow_update)
+    monkeypatch.setattr(ReviewScreen, "_mount_answer", mount_answer)
+    app = make_app(tui_col, [folder])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = review_screen(app)
+        assert screen.card.key == "plain"
+        await press(pilot, "space")
+        # An Enter as choice-a's widget (the first choice widget) is mounted: dropped,
+        # or handled once the card is whole, on its own options; never a crash.
+        enter_on_mount["on"] = True
+        await press(pilot, "3")
+        assert app.is_running and screen.card.key == "choice-a" and not enter_on_mount["on"]
+        if screen.grade is None:
+            await press(pilot, "1", "enter")
+        assert screen.response == "Masked language modeling" and screen.grade.correct
+        await press(pilot, "3")
+        await press(pilot, "space")  # plain-2
+        await pilot.press("3")  # not settled: choice-b is on its way
+        await until_shown(screen, "choice-b")
+        await pilot.press("enter")  # while choice-b's prompt is parsed
+        await settle(pilot)
+        assert screen.card.key == "choice-b" and screen.grade is None, screen.response
+        await press(pilot, "1", "enter")
+        assert screen.response == "GPT" and screen.grade.correct
+        await pilot.press("3")
+        await until_shown(screen, "md")
+        await pilot.press("enter")  # while md's prompt is parsed
+        await settle(pilot)
+        assert screen.card.key == "md" and screen.grade is None
+        assert "It hides a span." not in screen_text(app)
+        await press(pilot, "space")
+        assert screen.grade is not None and "It hides a span." in screen_text(app)
+        assert screen.query_one("#answer").display and screen.query_one("#ratings").display

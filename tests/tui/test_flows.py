@@ -292,6 +292,24 @@ async def test_header_counts_follow_every_answer(tui_col, deck_dir, clock):
         assert len(learning_seen) > 1  # the counts moved, and the header with them
 
 
+async def test_header_keeps_its_title_when_the_counts_fail(tui_col, deck_dir, clock, monkeypatch):
+    """The counts follow the card; if the server can't be reached for them, the card
+    stays, and the header still names the deck and what was done (it was left blank)."""
+    from quizzer.errors import ServerUnreachable
+    from quizzer.study.session import StudySession
+
+    def unreachable(self, now=None):
+        raise ServerUnreachable("could not connect to server")
+
+    monkeypatch.setattr(StudySession, "counts", unreachable)
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        assert screen.card.key == "basic-rev"
+        header = " ".join(screen_text(app).splitlines()[0].split())
+        assert header == "TUI demo done 0", header
+
+
 async def test_undo_twice_brings_both_cards_back(tui_col, deck_dir, clock):
     col = tui_col
     app = make_app(col, [deck_dir], clock)

@@ -116,6 +116,8 @@ class ReviewScreen(Screen[None]):
         self._showing = asyncio.Lock()
         #: The answer slot's widgets by way of answering: (its kind, the widget).
         self._answers: dict[str, tuple[tuple[Any, ...], Widget]] = {}
+        #: The card whose response the answer slot's shown widget takes.
+        self._answer_for: CardView | None = None
 
     @property
     def qapp(self) -> QuizzerApp:
@@ -169,10 +171,11 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self.show_card, card)  # type: ignore[arg-type]
         if card is None or get_current_worker().is_cancelled:
             return
+        counts: tuple[int, int, int] | None
         try:
             counts = self.session.counts(now=self.qapp.now())
         except ServerUnreachable:
-            return  # the header keeps the last counts; the next answer says what failed
+            counts = None  # the title alone; the next answer says what failed
         self.app.call_from_thread(self._counts_for, card, counts)
 
     async def show_card(
@@ -183,14 +186,24 @@ class ReviewScreen(Screen[None]):
         async with self._showing:  # one card at a time, even if two loads race
             await self._show_card(card, counts)
 
-    def _counts_for(self, card: CardView, counts: tuple[int, int, int]) -> None:
+    def _counts_for(self, card: CardView, counts: tuple[int, int, int] | None) -> None:
         """The header's counts, taken after ``card`` was shown; dropped if another card
         has replaced it meanwhile (its own counts follow it)."""
         if self.card is card and self.is_attached:
             self._header(counts)
 
     async def _show_card(self, card: CardView | None, counts: tuple[int, int, int] | None) -> None:
-        self.busy = False
+        # Busy until the card is whole: a key handled at one of the awaits below (a
+        # double-tapped Enter, keys typed ahead) would act on a card half put together,
+        # or submit the response widget of an earlier card.
+        self.busy = True
+        self._answer_for = None
+        try:
+            await self._put_card(card, counts)
+        finally:
+            self.busy = False
+
+    async def _put_card(self, card: CardView | None, counts: tuple[int, int, int] | None) -> None:
         if counts is not None:
             self._header(counts)
         if card is None:
@@ -247,10 +260,11 @@ class ReviewScreen(Screen[None]):
         held = self._answers.get(kind[0])
         if held is None or held[0] != kind:
             if held is not None:
+                del self._answers[kind[0]]
                 await held[1].remove()
             widget = new_answer(card)
-            self._answers[kind[0]] = (kind, widget)
             await slot.mount(widget)
+            self._answers[kind[0]] = (kind, widget)
         else:
             widget = held[1]
             widget.display = True
@@ -262,14 +276,19 @@ class ReviewScreen(Screen[None]):
                 await widget.load(card.items)
         if kind == ("reveal",):
             self.focus()
+        self._answer_for = card
 
     def _answer_widget(self) -> Widget | None:
-        """The widget taking the shown card's response."""
-        held = self._answers.get(self.card.input) if self.card is not None else None
+        """The widget taking the shown card's response (None while it is being put
+        there)."""
+        if self.card is None or self._answer_for is not self.card:
+            return None
+        held = self._answers.get(self.card.input)
         return held[1] if held is not None else None
 
-    def _header(self, counts: tuple[int, int, int]) -> None:
-        new, learning, due = counts
+    def _header(self, counts: tuple[int, int, int] | None) -> None:
+        """The title, the cards left (``counts``: new, learning, due; None when they
+        could not be counted) and the cards done."""
         text = Text()
         text.append(plain(self.title_text, "bold"))
         text.append("   ")
@@ -282,12 +301,16 @@ class ReviewScreen(Screen[None]):
             bar = self.query_one("#progress", ProgressBar)
             bar.update(total=max(self.total, 1), progress=self.session.answered)
             return
-        text.append(f"{new} new", "blue")
-        text.append(" · ")
-        text.append(f"{learning} learning", "red")
-        text.append(" · ")
-        text.append(f"{due} due", "green")
-        text.append(f"   done {self.session.answered}", "dim")
+        if counts is not None:
+            new, learning, due = counts
+            text.append(f"{new} new", "blue")
+            text.append(" · ")
+            text.append(f"{learning} learning", "red")
+            text.append(" · ")
+            text.append(f"{due} due", "green")
+            text.append(f"   done {self.session.answered}", "dim")
+        else:
+            text.append(f"done {self.session.answered}", "dim")
         self.query_one("#review-header", Static).update(text, layout=False)
         bar = self.query_one("#progress", ProgressBar)
         bar.update(
@@ -300,7 +323,8 @@ class ReviewScreen(Screen[None]):
     async def submitted(self, event: Submitted) -> None:
         """A response was given: grade it and show the verdict."""
         event.stop()
-        await self.show_grade(event.response)
+        if not self.busy:  # a response sent while the next card is put together
+            await self.show_grade(event.response)
 
     async def show_grade(self, response: Any) -> None:
         """Grade ``response`` (None reveals a self-graded card) and offer the ratings."""
@@ -395,7 +419,8 @@ class ReviewScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------
     async def action_reveal(self) -> None:
         """Show the answer of a self-graded card."""
-        if self.card is not None and self.card.input == "reveal" and self.grade is None:
+        card = self.card
+        if card is not None and card.input == "reveal" and self.grade is None and not self.busy:
             await self.show_grade(None)
 
     async def action_enter(self) -> None:
@@ -420,6 +445,8 @@ class ReviewScreen(Screen[None]):
 
     def action_number(self, number: int) -> None:
         """1–4 rate once graded; before that they pick an option."""
+        if self.busy:
+            return
         if self.grade is not None:
             self.rate(Rating(number))
             return
@@ -433,7 +460,7 @@ class ReviewScreen(Screen[None]):
 
     def on_key(self, event: Any) -> None:
         # 5–9 only ever pick options (1–4 are bindings, as they also rate).
-        if len(event.key) == 1 and event.key in "56789" and self.grade is None:
+        if len(event.key) == 1 and event.key in "56789" and self.grade is None and not self.busy:
             self.action_number_key(int(event.key))
 
     @on(RatingBar.Rated)
