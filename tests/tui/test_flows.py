@@ -9,10 +9,12 @@ same code on both.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shlex
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -436,6 +438,43 @@ async def test_edit_in_review_reloads_the_card(tui_col, deck_dir, clock, fake_ed
     # the reverse card's back is the edited front too
     reverse = row_of(col, col.card_id("tui-demo", "basic-rev/reverse"))
     assert reverse.prompt == "A special token that replaces a masked span."
+
+
+async def test_no_edit_while_an_answer_is_saved(tui_col, deck_dir, clock, fake_editor, monkeypatch):
+    """While an answer is being saved (a slow server), e does nothing: the card on
+    screen is about to go, and editing it had the screen wait on the session until the
+    answer was in (up to 7.7 s of retries when the server is gone). Once the next card
+    is shown, e edits it."""
+    import threading
+
+    import quizzer.study.session as session_module
+
+    _, calls = fake_editor
+    inside, release = threading.Event(), threading.Event()
+    answer_card = session_module.repo.answer_card
+
+    def held(*args, **kwargs):
+        inside.set()
+        release.wait(5)
+        return answer_card(*args, **kwargs)
+
+    monkeypatch.setattr(session_module.repo, "answer_card", held)
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        await press(pilot, "space")
+        await pilot.press("3")
+        while not inside.is_set():
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        await pilot.press("e")
+        await pilot.pause()
+        assert time.monotonic() - started < 2 and calls() == []
+        release.set()
+        await settle(pilot)
+        assert screen.card.key == "choice-one"
+        await press(pilot, "e")
+        assert len(calls()) == 1
 
 
 async def test_edit_from_browse(tui_col, deck_dir, clock, fake_editor):

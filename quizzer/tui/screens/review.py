@@ -510,6 +510,11 @@ class ReviewScreen(Screen[None]):
     async def action_edit(self) -> None:
         """Open the card's deck file in $EDITOR at its line, then re-import it."""
         card = self.card
+        if self.busy:
+            # An answer is being saved and the next card fetched: this card is about to
+            # go, and the session would keep the screen waiting until the answer is in
+            # (up to the 7.7 s of retries when the server is gone).
+            return
         if card is None or not card.path:
             self.notify("This card has no deck file to edit.", markup=False)
             return
@@ -524,7 +529,7 @@ class ReviewScreen(Screen[None]):
 
     async def refresh_card(self) -> None:
         """The decks changed on disk: show the current card as it is now."""
-        if self.card is None or self.grade is not None:
+        if self.card is None or self.grade is not None or self.busy:
             return
         refreshed = self.session.refresh(self.card, now=self.qapp.now())
         if refreshed is None:
