@@ -201,9 +201,11 @@ class QuizzerApp(DeckSync):
         else:
             title = "Unexpected error"
             detail = f"{type(error).__name__}: {error}\n\nYour answers so far are saved."
-        for screen in self.screen_stack:
-            if hasattr(screen, "busy"):
-                screen.busy = False
+        # Only the screen whose own work failed is free again: a re-import or a backup
+        # failing while an answer is being saved must not let keys act meanwhile.
+        owner = event.worker.node
+        if owner in self.screen_stack and hasattr(owner, "busy"):
+            owner.busy = False
         self.push_screen(ErrorDialog(title, detail))
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)

@@ -338,3 +338,48 @@ async def test_keys_while_the_next_card_is_put_together(tui_col, tmp_path: Path,
         await press(pilot, "space")
         assert screen.grade is not None and "It hides a span." in screen_text(app)
         assert screen.query_one("#answer").display and screen.query_one("#ratings").display
+
+
+async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path, monkeypatch):
+    """Enter, Enter on a choice card with an explanation: the first submits; the second,
+    handled while the answer and explanation are put on screen, is dropped (it had
+    rated the card meanwhile, and the rest of the verdict then went onto the next
+    card, which crashed the app). The next Enter rates, and the next card is whole."""
+    from textual.widgets import Markdown
+
+    deck = KEYS_DECK.replace(
+        "    answer: Masked language modeling\n",
+        "    answer: Masked language modeling\n    explain: BERT is **encoder-only**.\n",
+    )
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "d.yaml").write_text(deck, encoding="utf-8")
+    parse = Markdown.update
+    slow = {"on": False}
+
+    def slow_update(self, markdown):
+        async def run():
+            if slow["on"]:
+                await asyncio.sleep(0.2)
+            await parse(self, markdown)
+
+        return run()
+
+    monkeypatch.setattr(Markdown, "update", slow_update)
+    app = make_app(tui_col, [folder])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = review_screen(app)
+        await press(pilot, "space", "3")  # plain
+        assert screen.card.key == "choice-a"
+        slow["on"] = True
+        await pilot.press("1", "enter", "enter")
+        await asyncio.sleep(0.6)
+        await settle(pilot)
+        assert app.is_running and screen.card.key == "choice-a"
+        assert screen.grade is not None and screen.grade.correct
+        assert "encoder-only" in screen_text(app) and screen.query_one("#ratings").display
+        await press(pilot, "enter")
+        assert screen.card.key == "plain-2" and screen.grade is None
+        assert not screen.query_one("#ratings").display

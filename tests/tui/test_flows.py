@@ -477,6 +477,56 @@ async def test_no_edit_while_an_answer_is_saved(tui_col, deck_dir, clock, fake_e
         assert len(calls()) == 1
 
 
+async def test_a_failing_background_job_leaves_a_save_under_way_alone(
+    tui_col, deck_dir, clock, fake_editor, monkeypatch
+):
+    """A re-import failing (the server gone) while an answer is being saved shows its
+    error, but the review screen stays busy until the answer is in: it had let every
+    key work again mid-save, so e froze the screen on the session until the save ended,
+    and 3 could send a second answer."""
+    import threading
+
+    import quizzer.study.session as session_module
+    from quizzer.errors import ServerUnreachable
+
+    _, calls = fake_editor
+    inside, release = threading.Event(), threading.Event()
+    answer_card = session_module.repo.answer_card
+    answers = []
+
+    def held(*args, **kwargs):
+        answers.append(args)
+        inside.set()
+        release.wait(5)
+        return answer_card(*args, **kwargs)
+
+    def unreachable(*args, **kwargs):
+        raise ServerUnreachable("could not connect to server")
+
+    monkeypatch.setattr(session_module.repo, "answer_card", held)
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        await press(pilot, "space")
+        await pilot.press("3")
+        while not inside.is_set():
+            await asyncio.sleep(0.01)
+        with monkeypatch.context() as gone:
+            gone.setattr(app.col, "import_decks", unreachable)
+            app.reimport(announce=False)  # as the file poll does
+            while type(app.screen).__name__ != "ErrorDialog":
+                await asyncio.sleep(0.02)
+        assert screen.busy
+        await pilot.press("escape")  # the dialog
+        started = time.monotonic()
+        await pilot.press("e", "3")
+        await pilot.pause()
+        assert time.monotonic() - started < 2 and calls() == []
+        release.set()
+        await settle(pilot)
+        assert len(answers) == 1 and screen.card.key == "choice-one"
+
+
 async def test_edit_from_browse(tui_col, deck_dir, clock, fake_editor):
     col = tui_col
     will_replace, calls = fake_editor

@@ -329,8 +329,18 @@ class ReviewScreen(Screen[None]):
     async def show_grade(self, response: Any) -> None:
         """Grade ``response`` (None reveals a self-graded card) and offer the ratings."""
         card = self.card
-        if card is None or self.grade is not None:
+        if card is None or self.grade is not None or self.busy:
             return
+        # Busy while the verdict and the answer are put on screen: a second Enter (a
+        # priority key, handled at the awaits below) rated the card meanwhile, and the
+        # next card then got this one's answer and a crash.
+        self.busy = True
+        try:
+            await self._show_grade(card, response)
+        finally:
+            self.busy = False
+
+    async def _show_grade(self, card: CardView, response: Any) -> None:
         self.response = response
         self.grade = self.session.grade(card, response)
         self.refresh_bindings()
