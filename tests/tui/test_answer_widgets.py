@@ -24,6 +24,7 @@ from tui_helpers import (
     review_screen,
     screen_text,
     settle,
+    slow_markdown,
     submit_right,
 )
 
@@ -278,22 +279,12 @@ async def test_keys_while_the_next_card_is_put_together(tui_col, tmp_path: Path,
     again, so that the next Enter rated it unseen. Markdown parsing is slowed to widen
     the window."""
     from textual import events
-    from textual.widgets import Markdown
 
     from quizzer.tui.screens.review import ReviewScreen
 
     folder = tmp_path / "decks"
     folder.mkdir()
     (folder / "d.yaml").write_text(KEYS_DECK, encoding="utf-8")
-    parse = Markdown.update
-
-    def slow_update(self, markdown):
-        async def run():
-            await asyncio.sleep(0.3)
-            await parse(self, markdown)
-
-        return run()
-
     mount = ReviewScreen._mount_answer
     enter_on_mount = {"on": False}
 
@@ -303,7 +294,7 @@ async def test_keys_while_the_next_card_is_put_together(tui_col, tmp_path: Path,
             self.app.post_message(events.Key("enter", None))  # as the driver sends it
         await mount(self, card)
 
-    monkeypatch.setattr(Markdown, "update", slow_update)
+    slow_markdown(monkeypatch, 0.3)
     monkeypatch.setattr(ReviewScreen, "_mount_answer", mount_answer)
     app = make_app(tui_col, [folder])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -345,8 +336,6 @@ async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path
     handled while the answer and explanation are put on screen, is dropped (it had
     rated the card meanwhile, and the rest of the verdict then went onto the next
     card, which crashed the app). The next Enter rates, and the next card is whole."""
-    from textual.widgets import Markdown
-
     deck = KEYS_DECK.replace(
         "    answer: Masked language modeling\n",
         "    answer: Masked language modeling\n    explain: BERT is **encoder-only**.\n",
@@ -354,18 +343,7 @@ async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path
     folder = tmp_path / "decks"
     folder.mkdir()
     (folder / "d.yaml").write_text(deck, encoding="utf-8")
-    parse = Markdown.update
-    slow = {"on": False}
-
-    def slow_update(self, markdown):
-        async def run():
-            if slow["on"]:
-                await asyncio.sleep(0.2)
-            await parse(self, markdown)
-
-        return run()
-
-    monkeypatch.setattr(Markdown, "update", slow_update)
+    slow = slow_markdown(monkeypatch, 0.2, on=False)
     app = make_app(tui_col, [folder])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -25,6 +25,7 @@ from tui_helpers import (
     DEMO_KEYS,
     FAKE_EDITOR,
     FIXED_NOW,
+    HeldAnswers,
     answer_right,
     bury_until,
     compact,
@@ -445,32 +446,19 @@ async def test_no_edit_while_an_answer_is_saved(tui_col, deck_dir, clock, fake_e
     screen is about to go, and editing it had the screen wait on the session until the
     answer was in (up to 7.7 s of retries when the server is gone). Once the next card
     is shown, e edits it."""
-    import threading
-
-    import quizzer.study.session as session_module
-
     _, calls = fake_editor
-    inside, release = threading.Event(), threading.Event()
-    answer_card = session_module.repo.answer_card
-
-    def held(*args, **kwargs):
-        inside.set()
-        release.wait(5)
-        return answer_card(*args, **kwargs)
-
-    monkeypatch.setattr(session_module.repo, "answer_card", held)
+    held = HeldAnswers(monkeypatch)
     app = make_app(tui_col, [deck_dir], clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot, app)
         await press(pilot, "space")
         await pilot.press("3")
-        while not inside.is_set():
-            await asyncio.sleep(0.01)
+        await held.arrived()
         started = time.monotonic()
         await pilot.press("e")
         await pilot.pause()
         assert time.monotonic() - started < 2 and calls() == []
-        release.set()
+        held.release.set()
         await settle(pilot)
         assert screen.card.key == "choice-one"
         await press(pilot, "e")
@@ -484,33 +472,20 @@ async def test_a_failing_background_job_leaves_a_save_under_way_alone(
     error, but the review screen stays busy until the answer is in: it had let every
     key work again mid-save, so e froze the screen on the session until the save ended,
     and 3 could send a second answer."""
-    import threading
-
-    import quizzer.study.session as session_module
     from quizzer.errors import ServerUnreachable
 
     _, calls = fake_editor
-    inside, release = threading.Event(), threading.Event()
-    answer_card = session_module.repo.answer_card
-    answers = []
-
-    def held(*args, **kwargs):
-        answers.append(args)
-        inside.set()
-        release.wait(5)
-        return answer_card(*args, **kwargs)
+    held = HeldAnswers(monkeypatch)
 
     def unreachable(*args, **kwargs):
         raise ServerUnreachable("could not connect to server")
 
-    monkeypatch.setattr(session_module.repo, "answer_card", held)
     app = make_app(tui_col, [deck_dir], clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot, app)
         await press(pilot, "space")
         await pilot.press("3")
-        while not inside.is_set():
-            await asyncio.sleep(0.01)
+        await held.arrived()
         with monkeypatch.context() as gone:
             gone.setattr(app.col, "import_decks", unreachable)
             app.reimport(announce=False)  # as the file poll does
@@ -522,9 +497,9 @@ async def test_a_failing_background_job_leaves_a_save_under_way_alone(
         await pilot.press("e", "3")
         await pilot.pause()
         assert time.monotonic() - started < 2 and calls() == []
-        release.set()
+        held.release.set()
         await settle(pilot)
-        assert len(answers) == 1 and screen.card.key == "choice-one"
+        assert held.count == 1 and screen.card.key == "choice-one"
 
 
 async def test_edit_from_browse(tui_col, deck_dir, clock, fake_editor):

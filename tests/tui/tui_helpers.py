@@ -4,6 +4,7 @@ functions to build the app, drive it and read what it shows (importable as
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from datetime import UTC, datetime, timedelta
@@ -298,3 +299,52 @@ async def answer_right(pilot: Any, screen: Any, rating: str = "enter") -> None:
 def squash(text: str) -> str:
     """``text`` with every run of spaces made one space (tables align with padding)."""
     return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+# -- slow work, to catch keys in the middle of it ---------------------------------------
+class HeldAnswers:
+    """Answers held inside their write, as a slow server holds them: ``inside`` is set
+    when one arrives, ``release`` lets them through (each waits ``timeout`` s at most),
+    and ``count`` says how many were sent."""
+
+    def __init__(self, monkeypatch: Any, timeout: float = 5.0):
+        import threading
+
+        import quizzer.study.session as session_module
+
+        self.inside, self.release = threading.Event(), threading.Event()
+        self.count = 0
+        answer_card = session_module.repo.answer_card
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            self.inside.set()
+            self.release.wait(timeout)
+            return answer_card(*args, **kwargs)
+
+        monkeypatch.setattr(session_module.repo, "answer_card", held)
+
+    async def arrived(self) -> None:
+        """Until an answer is being held."""
+        while not self.inside.is_set():
+            await asyncio.sleep(0.01)
+
+
+def slow_markdown(monkeypatch: Any, seconds: float, on: bool = True) -> dict[str, bool]:
+    """Make every Markdown parse take ``seconds`` longer while the returned switch's
+    ``"on"`` is True (the review screen awaits them while it puts a card together)."""
+    from textual.widgets import Markdown
+
+    parse = Markdown.update
+    switch = {"on": on}
+
+    def slow_update(self: Any, markdown: str) -> Any:
+        async def run() -> None:
+            if switch["on"]:
+                await asyncio.sleep(seconds)
+            await parse(self, markdown)
+
+        return run()
+
+    monkeypatch.setattr(Markdown, "update", slow_update)
+    return switch
