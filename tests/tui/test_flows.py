@@ -450,10 +450,7 @@ async def test_no_edit_while_an_answer_is_saved(tui_col, deck_dir, clock, fake_e
     held = HeldAnswers(monkeypatch)
     app = make_app(tui_col, [deck_dir], clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_review(pilot, app)
-        await press(pilot, "space")
-        await pilot.press("3")
-        await held.arrived()
+        screen = await held.saving(pilot, app)
         started = time.monotonic()
         await pilot.press("e")
         await pilot.pause()
@@ -482,10 +479,7 @@ async def test_a_failing_background_job_leaves_a_save_under_way_alone(
 
     app = make_app(tui_col, [deck_dir], clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_review(pilot, app)
-        await press(pilot, "space")
-        await pilot.press("3")
-        await held.arrived()
+        screen = await held.saving(pilot, app)
         with monkeypatch.context() as gone:
             gone.setattr(app.col, "import_decks", unreachable)
             app.reimport(announce=False)  # as the file poll does
@@ -500,6 +494,23 @@ async def test_a_failing_background_job_leaves_a_save_under_way_alone(
         held.release.set()
         await settle(pilot)
         assert held.count == 1 and screen.card.key == "choice-one"
+
+
+async def test_end_while_an_answer_is_saved_counts_it(tui_col, deck_dir, clock, monkeypatch):
+    """Escape right after a rating, while the answer is still being saved (a slow
+    server): the summary comes once the answer is in, and counts it. It had come up at
+    once, before the save, one card short ("Cards studied 0")."""
+    held = HeldAnswers(monkeypatch)
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await held.saving(pilot, app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen  # still saving
+        held.release.set()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SummaryScreen"
+        assert "Cards studied 1" in squash(screen_text(app))
 
 
 async def test_edit_from_browse(tui_col, deck_dir, clock, fake_editor):

@@ -329,6 +329,15 @@ class HeldAnswers:
         while not self.inside.is_set():
             await asyncio.sleep(0.01)
 
+    async def saving(self, pilot: Any, app: Any) -> Any:
+        """Study the highlighted deck, reveal its first card and rate it Good; the review
+        screen, once that answer is being held."""
+        screen = await open_review(pilot, app)
+        await press(pilot, "space")
+        await pilot.press("3")
+        await self.arrived()
+        return screen
+
 
 def slow_markdown(monkeypatch: Any, seconds: float, on: bool = True) -> dict[str, bool]:
     """Make every Markdown parse take ``seconds`` longer while the returned switch's

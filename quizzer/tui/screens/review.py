@@ -118,6 +118,8 @@ class ReviewScreen(Screen[None]):
         self._answers: dict[str, tuple[tuple[Any, ...], Widget]] = {}
         #: The card whose response the answer slot's shown widget takes.
         self._answer_for: CardView | None = None
+        #: End was asked for while busy: the session ends once that work is done.
+        self._finish_pending = False
 
     @property
     def qapp(self) -> QuizzerApp:
@@ -201,7 +203,14 @@ class ReviewScreen(Screen[None]):
         try:
             await self._put_card(card, counts)
         finally:
-            self.busy = False
+            self._free()
+
+    def _free(self) -> None:
+        """No longer busy; an End asked for meanwhile happens now."""
+        self.busy = False
+        if self._finish_pending:
+            self._finish_pending = False
+            self.action_finish()
 
     async def _put_card(self, card: CardView | None, counts: tuple[int, int, int] | None) -> None:
         if counts is not None:
@@ -338,7 +347,7 @@ class ReviewScreen(Screen[None]):
         try:
             await self._show_grade(card, response)
         finally:
-            self.busy = False
+            self._free()
 
     async def _show_grade(self, card: CardView, response: Any) -> None:
         self.response = response
@@ -414,7 +423,7 @@ class ReviewScreen(Screen[None]):
             self.app.call_from_thread(
                 self.app.notify, str(exc), markup=False, severity="error", timeout=15
             )
-            self.app.call_from_thread(setattr, self, "busy", False)
+            self.app.call_from_thread(self._free)
             return
         else:
             if outcome.leech:
@@ -548,7 +557,11 @@ class ReviewScreen(Screen[None]):
             await self.show_card(refreshed, self.session.counts(now=self.qapp.now()))
 
     def action_finish(self) -> None:
-        """End the session and show its summary."""
+        """End the session and show its summary: while an answer is being saved, once
+        it is in, so that the summary counts it (it had come up first, one card short)."""
+        if self.busy:
+            self._finish_pending = True
+            return
         from quizzer.tui.screens.summary import SummaryScreen
 
         self.app.switch_screen(SummaryScreen(self.session))
