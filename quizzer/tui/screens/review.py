@@ -116,8 +116,8 @@ class ReviewScreen(Screen[None]):
         self._showing = asyncio.Lock()
         #: The answer slot's widgets by way of answering: (its kind, the widget).
         self._answers: dict[str, tuple[tuple[Any, ...], Widget]] = {}
-        #: The card whose response the answer slot's shown widget takes.
-        self._answer_for: CardView | None = None
+        #: The card the answer slot's shown widget was loaded for, and that widget.
+        self._shown_answer: tuple[CardView, Widget] | None = None
         #: End was asked for while busy: the session ends once that work is done.
         self._finish_pending = False
 
@@ -199,7 +199,7 @@ class ReviewScreen(Screen[None]):
         # double-tapped Enter, keys typed ahead) would act on a card half put together,
         # or submit the response widget of an earlier card.
         self.busy = True
-        self._answer_for = None
+        self._shown_answer = None
         try:
             await self._put_card(card, counts)
         finally:
@@ -285,15 +285,13 @@ class ReviewScreen(Screen[None]):
                 await widget.load(card.items)
         if kind == ("reveal",):
             self.focus()
-        self._answer_for = card
+        self._shown_answer = (card, widget)
 
     def _answer_widget(self) -> Widget | None:
         """The widget taking the shown card's response (None while it is being put
         there)."""
-        if self.card is None or self._answer_for is not self.card:
-            return None
-        held = self._answers.get(self.card.input)
-        return held[1] if held is not None else None
+        shown = self._shown_answer
+        return shown[1] if shown is not None and shown[0] is self.card else None
 
     def _header(self, counts: tuple[int, int, int] | None) -> None:
         """The title, the cards left (``counts``: new, learning, due; None when they
@@ -332,12 +330,13 @@ class ReviewScreen(Screen[None]):
     async def submitted(self, event: Submitted) -> None:
         """A response was given: grade it and show the verdict."""
         event.stop()
-        if not self.busy:  # a response sent while the next card is put together
-            await self.show_grade(event.response)
+        await self.show_grade(event.response)
 
     async def show_grade(self, response: Any) -> None:
         """Grade ``response`` (None reveals a self-graded card) and offer the ratings."""
         card = self.card
+        # Not while busy: a response sent, or a reveal asked for, while the next card
+        # is put together or this one's verdict is.
         if card is None or self.grade is not None or self.busy:
             return
         # Busy while the verdict and the answer are put on screen: a second Enter (a
@@ -438,8 +437,7 @@ class ReviewScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------
     async def action_reveal(self) -> None:
         """Show the answer of a self-graded card."""
-        card = self.card
-        if card is not None and card.input == "reveal" and self.grade is None and not self.busy:
+        if self.card is not None and self.card.input == "reveal" and self.grade is None:
             await self.show_grade(None)
 
     async def action_enter(self) -> None:

@@ -193,13 +193,18 @@ class OrderAnswer(Vertical):
     async def load(self, items: tuple[str, ...]) -> None:
         """Show the items of another card, as if new."""
         self.items = list(items)
+        view = await self._fill(0)
+        view.disabled = False
+        view.scroll_home(animate=False)
+        view.focus()
+
+    async def _fill(self, index: int) -> ListView:
+        """The list's rows made again from :attr:`items`, row ``index`` selected."""
         view = self.query_one(ListView)
         await view.clear()
         await view.extend(self._rows())
-        view.disabled = False
-        view.index = 0
-        view.scroll_home(animate=False)
-        view.focus()
+        view.index = index
+        return view
 
     async def action_move(self, delta: int) -> None:
         """Move the selected item up (-1) or down (+1)."""
@@ -209,9 +214,7 @@ class OrderAnswer(Vertical):
         if not 0 <= target < len(self.items):
             return
         self.items[index], self.items[target] = self.items[target], self.items[index]
-        await view.clear()
-        await view.extend(self._rows())
-        view.index = target
+        await self._fill(target)
 
     def on_list_view_selected(self, event: ListView.Selected) -> None:
         event.stop()
