@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import select
 
 from quizzer.store.db import Store
-from quizzer.store.models import card_tags_t, cards_t, deck_sources_t, decks_t, reviews_t
+from quizzer.store.models import (
+    STUDIED_STATES,
+    card_tags_t,
+    cards_t,
+    deck_sources_t,
+    decks_t,
+    reviews_t,
+)
 
 __all__ = ["BrowseError", "BrowseRow", "ReviewInfo", "browse", "card_history", "parse_query"]
 
@@ -190,7 +197,7 @@ def _conditions(query: Query, now: datetime, day_ends: dict[int, datetime]) -> l
                 *(
                     and_(
                         cards_t.c.deck_id.in_(ids),
-                        cards_t.c.state != 0,
+                        cards_t.c.state.in_(STUDIED_STATES),
                         cards_t.c.due.is_not(None),
                         cards_t.c.due < end,
                     )

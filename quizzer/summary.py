@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from quizzer.store.db import Store
-from quizzer.store.models import cards_t, decks_t, reviews_t
+from quizzer.store.models import STUDIED_STATES, cards_t, decks_t, reviews_t
 
 __all__ = [
     "SessionSummary",
@@ -148,7 +148,7 @@ def session_summary(
             .select_from(cards_t)
             .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
             .where(
-                cards_t.c.state != 0,
+                cards_t.c.state.in_(STUDIED_STATES),  # through ix_cards_state_due
                 cards_t.c.due < tomorrow.end,
                 cards_t.c.retired_at.is_(None),
                 cards_t.c.suspended.is_(False),

@@ -6,12 +6,14 @@ off, so every date is exact.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import write_deck
@@ -684,20 +686,12 @@ def test_practice_order_depends_on_the_seed_and_day_only(col: Collection, tmp_pa
     assert keys(drain(col, "d", T0 + DAY, mode="practice")) != order  # a new day, a new order
 
 
-@pytest.mark.backends("sqlite")
-def test_opening_a_session_reads_no_table_whole(col: Collection, db: Path, tmp_path: Path) -> None:
-    """Every statement that builds the queue and shows the first card finds its rows by
-    an index; none reads all the cards or reviews, or sorts them. Two did: today's
-    counts walked every card of the deck (50 ms at 100,000 cards) and the new cards
-    were sorted by position after reading all of them (40-70 ms). Without statistics
-    SQLite plans the same way for 10 cards as for 100,000."""
-    import sqlite3
-
+@contextlib.contextmanager
+def captured_selects(col: Collection) -> Iterator[list[tuple[str, Any]]]:
+    """Every SELECT ``col`` runs meanwhile, with its parameters, as the driver got it."""
     from sqlalchemy import event
 
-    setup(col, tmp_path, "d", basic_deck("d", [f"k{i}" for i in range(12)]), new_per_day=4)
-    drain(col, "d", T0)
-    statements: list[tuple[str, tuple]] = []
+    statements: list[tuple[str, Any]] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
@@ -715,18 +709,42 @@ def test_opening_a_session_reads_no_table_whole(col: Collection, db: Path, tmp_p
     event.listen(col.store.engine, "before_cursor_execute", seen)
     dialect.do_execute = direct
     try:
-        session = col.study(deck="d", now=T0 + DAY)
-        assert session.next_card(now=T0 + DAY) is not None
-        session.counts(now=T0 + DAY)
+        yield statements
     finally:
         event.remove(col.store.engine, "before_cursor_execute", seen)
         del dialect.do_execute
-    assert statements
+
+
+def query_plans(db: Path, statements: list[tuple[str, Any]]) -> list[tuple[str, list[str]]]:
+    """SQLite's plan of each statement: (its text on one line, the plan's steps)."""
+    import sqlite3
+
+    from quizzer.store.sqlfuncs import register_sqlite_functions
+
     plans = []
     with sqlite3.connect(db) as raw:
+        register_sqlite_functions(raw)
         for statement, parameters in statements:
             plan = [row[-1] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
             plans.append((" ".join(statement.split()), plan))
+    return plans
+
+
+@pytest.mark.backends("sqlite")
+def test_opening_a_session_reads_no_table_whole(col: Collection, db: Path, tmp_path: Path) -> None:
+    """Every statement that builds the queue and shows the first card finds its rows by
+    an index; none reads all the cards or reviews, or sorts them. Two did: today's
+    counts walked every card of the deck (50 ms at 100,000 cards) and the new cards
+    were sorted by position after reading all of them (40-70 ms). Without statistics
+    SQLite plans the same way for 10 cards as for 100,000."""
+    setup(col, tmp_path, "d", basic_deck("d", [f"k{i}" for i in range(12)]), new_per_day=4)
+    drain(col, "d", T0)
+    with captured_selects(col) as statements:
+        session = col.study(deck="d", now=T0 + DAY)
+        assert session.next_card(now=T0 + DAY) is not None
+        session.counts(now=T0 + DAY)
+    assert statements
+    plans = query_plans(db, statements)
     tables = (" cards", " reviews")
     big = [(sql, plan) for sql, plan in plans if any(t in s for s in plan for t in tables)]
     assert big
@@ -752,6 +770,30 @@ def test_opening_a_session_reads_no_table_whole(col: Collection, db: Path, tmp_p
         for sql, plan in plans
         if sql in learning
     ), learning
+
+
+@pytest.mark.backends("sqlite")
+def test_due_cards_are_found_by_state_and_due(col: Collection, db: Path, tmp_path: Path) -> None:
+    """The forecast, the summary's cards due tomorrow and the browser's ``is:due`` find
+    due cards through ``ix_cards_state_due``: there is no index on ``due`` alone
+    (migration 0005 dropped it, two pages of WAL an answer), and ``state != 0`` can't
+    use the state's index, so each one read every card (5-20 ms at 100,000 cards)."""
+    setup(col, tmp_path, "d", basic_deck("d", [f"k{i}" for i in range(12)]), new_per_day=8)
+    session = col.study(deck="d", now=T0)
+    drain(col, "d", T0)
+    with captured_selects(col) as statements:
+        col.stats(now=T0 + DAY)
+        col.summary(session, now=T0 + DAY)
+        assert col.browse("is:due", now=T0 + 60 * DAY)
+    plans = [(sql, plan) for sql, plan in query_plans(db, statements) if "cards.due <" in sql]
+    assert len(plans) >= 4, [sql for sql, _ in plans]  # overdue, forecast, tomorrow, is:due
+    scans = [(sql, plan) for sql, plan in plans if any(s.startswith("SCAN cards") for s in plan)]
+    assert not scans, scans
+    # The forecast's two (overdue, then per quarter hour), over every deck.
+    forecast = [plan for sql, plan in plans if "count(" in sql and "JOIN" not in sql][:2]
+    assert len(forecast) == 2 and all(
+        any("USING INDEX ix_cards_state_due" in s for s in plan) for plan in forecast
+    ), forecast
 
 
 def test_practice_limit_and_bad_filters(practice_col: Collection) -> None:

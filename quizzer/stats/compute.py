@@ -20,7 +20,7 @@ from sqlalchemy.sql import ColumnElement
 
 from quizzer.history import HISTORY_TYPE
 from quizzer.store.db import Store
-from quizzer.store.models import card_tags_t, cards_t, decks_t, reviews_t
+from quizzer.store.models import STUDIED_STATES, card_tags_t, cards_t, decks_t, reviews_t
 from quizzer.store.sqlfuncs import QUARTER_SECONDS, epoch_quarter, retrievability_at, unindexed
 from quizzer.study import repo
 from quizzer.study.days import DayFolder, local_zone, runs_of_days
@@ -387,7 +387,7 @@ def _forecast(ctx: _Context, session: Any) -> list[dict[str, Any]]:
         c.retired_at.is_(None),
         c.suspended.is_(False),
         c.type != HISTORY_TYPE,  # never studied, so never due for anyone
-        c.state != 0,
+        c.state.in_(STUDIED_STATES),  # not != 0: the list searches ix_cards_state_due
         c.due.is_not(None),
         *ctx.card_filter(),
     ]
