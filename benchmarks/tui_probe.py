@@ -5,7 +5,9 @@
     Rating key → next card painted, in the quizzer app studying the collection at
     ``DB`` with the clock at ``NOW``, and the same key → new text painted in a minimal
     Textual app that swaps one Static's text (the reference), in this one process:
-    half the reference presses, then quizzer's, then the other half.
+    half the reference presses, then quizzer's, then the other half. Then, for the
+    floor, the same keys in an app of stock widgets shaped as the review screen
+    (``card_shaped_app``), without a database.
 
 ``python -m benchmarks.tui_probe rss DB NOW ANSWERS``
     Peak RSS of a session a learner would have: the app opens on the collection (the
@@ -158,6 +160,102 @@ async def reference_presses(presses: int, keys: list[str]) -> list[float]:
     return samples
 
 
+# -- the floor: the review screen's shape, without quizzer --------------------------------
+def card_shaped_app() -> Any:
+    """Stock Textual widgets laid out as the review screen is (a header, a progress bar,
+    a scrolling card of meta, prompt, hint, answer line, verdict and answer, a three-line
+    rating bar, a footer), whose keys do to the screen what quizzer's do: ``space``
+    shows the verdict, the answer and the rating bar; a rating key puts the next card's
+    text in every line and hides them again. No database, no worker, no quizzer code:
+    what Textual itself takes for that change of screen."""
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+    from textual.widgets import ProgressBar, Static
+
+    class CardShaped(App[None]):
+        CSS = """
+        #header { height: 1; padding: 0 1; background: $panel; }
+        #progress { height: 1; padding: 0 1; }
+        #card { height: 1fr; padding: 0 2; }
+        #meta { color: $text-muted; margin-bottom: 1; }
+        #hint, #verdict, #answer { margin-bottom: 1; }
+        #ratings { dock: bottom; height: 3; background: $panel; }
+        #footer { dock: bottom; height: 1; background: $footer-background; }
+        """
+        BINDINGS = [("space", "reveal"), *((key, "swap") for key in "1234")]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+            self.paint = PaintClock(self)
+
+        def compose(self) -> ComposeResult:
+            yield Static(id="header", markup=False)
+            yield ProgressBar(total=1000, show_eta=False, show_percentage=False,
+                              id="progress")
+            with VerticalScroll(id="card"):
+                for name in ("meta", "prompt", "hint", "slot", "verdict", "answer"):
+                    yield Static(id=name, markup=False)
+            yield Static(id="ratings", markup=False)
+            yield Static(id="footer", markup=False)
+
+        def on_mount(self) -> None:
+            self.show_card()
+
+        def text(self, name: str, value: str) -> None:
+            self.query_one(f"#{name}", Static).update(value)
+
+        def show_card(self) -> None:
+            n = self.count
+            with self.batch_update():
+                self.text("header", f"All decks   {n} new · 3 learning · 40 due   done {n}")
+                self.query_one(ProgressBar).update(progress=n)
+                self.text("meta", f"Benchmark  ·  section {n % 7}  ·  review")
+                self.text("prompt", f"What is term{n}-{n:06d}? " + "A line of prose. " * 6)
+                self.text("slot", "Space or Enter shows the answer.")
+                self.text("footer", " space Show answer  h Hint  e Edit  esc End")
+                for name in ("verdict", "answer", "ratings"):
+                    self.query_one(f"#{name}").display = False
+                self.query_one("#slot").display = True
+
+        def action_reveal(self) -> None:
+            with self.batch_update():
+                self.text("verdict", "Answer")
+                self.text("answer", f"The answer to term{self.count}. " + "More prose. " * 8)
+                self.text("ratings", " 1 Again 1m   2 Hard 6m   3 Good 1d   4 Easy 4d")
+                self.text("footer", " 1-4 Rate  enter Good  u Undo  esc End")
+                for name in ("verdict", "answer", "ratings"):
+                    self.query_one(f"#{name}").display = True
+                self.query_one("#slot").display = False
+
+        def action_swap(self) -> None:
+            self.count += 1
+            self.show_card()
+            self.paint.arm()
+
+    return CardShaped()
+
+
+async def card_shaped_presses(presses: int, keys: list[str]) -> list[float]:
+    """Seconds from each rating key to the next card's frame in :func:`card_shaped_app`,
+    each card revealed first, untimed, as quizzer's are."""
+    app = card_shaped_app()
+    samples = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key in keys[:presses]:
+            await pilot.press("space")
+            await settle(pilot)
+            app.paint.reset()
+            start = time.perf_counter()
+            await pilot.press(key)
+            samples.append(await app.paint.wait() - start)
+            await settle(pilot)
+        if f"term{app.count}-" not in screen_text(app):
+            raise AssertionError("the card-shaped app did not show its new card")
+    return samples
+
+
 # -- quizzer ---------------------------------------------------------------------------
 async def open_review(app: Any, pilot: Any) -> Any:
     """From the deck list, study all decks (``a``); the review screen, a card shown."""
@@ -247,7 +345,8 @@ async def probe_answer(db: str, now: datetime, presses: int) -> dict[str, Any]:
     ours, verified = await quizzer_presses(db, now, presses, keys)
     gc.unfreeze()  # the reference's second half runs under the collector its first half had
     reference += await reference_presses(presses - half, keys[half:])
-    return {"ours": ours, "reference": reference, "verified": verified}
+    shaped = await card_shaped_presses(presses, keys)
+    return {"ours": ours, "reference": reference, "verified": verified, "card_shaped": shaped}
 
 
 def maxrss_kb() -> int:

@@ -1103,6 +1103,17 @@ async def test_footer_lists_the_keys_that_act_and_a_click_presses_one(tui_col, d
         await press(pilot, "space")
         assert "Show answer" not in str(footer.render())
         assert "Submit / rate ◆" in str(footer.render())
+        # What is painted, not only what render() would say: lines are kept per set of
+        # keys, and the next card brings back a set drawn before, with its click spans.
+        assert "Submit / rate ◆" in footer.render_line(0).text
+        await press(pilot, "3", "u")  # rated, then undone: the same card to answer again
+        assert app.screen.card.input == "reveal" and app.screen.grade is None
+        line = footer.render_line(0).text
+        assert "space Show answer" in line
+        await pilot.click(KeyFooter, offset=(line.index(" space Show") + 2, 0))
+        await settle(pilot)
+        assert app.screen.grade is not None  # the click revealed the card
+        assert "Submit / rate ◆" in footer.render_line(0).text
 
 
 async def test_help_shows_the_keys_of_the_keymap(tui_col, deck_dir, clock):
