@@ -202,31 +202,33 @@ def card_shaped_app() -> Any:
         def on_mount(self) -> None:
             self.show_card()
 
-        def text(self, name: str, value: str) -> None:
-            self.query_one(f"#{name}", Static).update(value)
+        def fill(self, texts: dict[str, str], revealed: bool) -> None:
+            """Put ``texts`` in their lines, and show the answer's lines or the card's."""
+            with self.batch_update():
+                for name, value in texts.items():
+                    self.query_one(f"#{name}", Static).update(value)
+                for name in ("verdict", "answer", "ratings"):
+                    self.query_one(f"#{name}").display = revealed
+                self.query_one("#slot").display = not revealed
 
         def show_card(self) -> None:
             n = self.count
-            with self.batch_update():
-                self.text("header", f"All decks   {n} new · 3 learning · 40 due   done {n}")
-                self.query_one(ProgressBar).update(progress=n)
-                self.text("meta", f"Benchmark  ·  section {n % 7}  ·  review")
-                self.text("prompt", f"What is term{n}-{n:06d}? " + "A line of prose. " * 6)
-                self.text("slot", "Space or Enter shows the answer.")
-                self.text("footer", " space Show answer  h Hint  e Edit  esc End")
-                for name in ("verdict", "answer", "ratings"):
-                    self.query_one(f"#{name}").display = False
-                self.query_one("#slot").display = True
+            self.query_one(ProgressBar).update(progress=n)
+            self.fill({
+                "header": f"All decks   {n} new · 3 learning · 40 due   done {n}",
+                "meta": f"Benchmark  ·  section {n % 7}  ·  review",
+                "prompt": f"What is term{n}-{n:06d}? " + "A line of prose. " * 6,
+                "slot": "Space or Enter shows the answer.",
+                "footer": " space Show answer  h Hint  e Edit  esc End",
+            }, revealed=False)
 
         def action_reveal(self) -> None:
-            with self.batch_update():
-                self.text("verdict", "Answer")
-                self.text("answer", f"The answer to term{self.count}. " + "More prose. " * 8)
-                self.text("ratings", " 1 Again 1m   2 Hard 6m   3 Good 1d   4 Easy 4d")
-                self.text("footer", " 1-4 Rate  enter Good  u Undo  esc End")
-                for name in ("verdict", "answer", "ratings"):
-                    self.query_one(f"#{name}").display = True
-                self.query_one("#slot").display = False
+            self.fill({
+                "verdict": "Answer",
+                "answer": f"The answer to term{self.count}. " + "More prose. " * 8,
+                "ratings": " 1 Again 1m   2 Hard 6m   3 Good 1d   4 Easy 4d",
+                "footer": " 1-4 Rate  enter Good  u Undo  esc End",
+            }, revealed=True)
 
         def action_swap(self) -> None:
             self.count += 1
