@@ -383,6 +383,7 @@ async def test_hint(tui_col, deck_dir, clock):
         await press(pilot, "h")
         assert "Hint: Think of T5." in screen_text(app)
         await press(pilot, "s", "s")  # the basic card and its reverse; then a card
+        assert "Hint:" not in screen_text(app)  # the last card's hint went with it
         await press(pilot, "h")  # with no hint
         assert "This card has no hint." in screen_text(app)
 

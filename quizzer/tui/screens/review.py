@@ -243,6 +243,9 @@ class ReviewScreen(Screen[None]):
             for empty in (self.query_one("#hint", Static), self.query_one("#verdict", Static)):
                 if empty.content:  # an update redraws it, empty or not (0.5 ms each)
                     empty.update("")
+                # Its empty line keeps its place, undrawn: each frame drew it again as
+                # the prompt above it moved (0.2-0.6 ms), to show nothing.
+                empty.visible = False
             # Hidden, not emptied: the reveal fills them again (emptying a Markdown is a
             # remove and a mount, for nothing on screen).
             self.query_one("#answer", CardText).display = False
@@ -379,7 +382,9 @@ class ReviewScreen(Screen[None]):
             given = ", ".join(response) if isinstance(response, list | tuple) else response
             verdict.append("\nYou answered: ", style="dim")
             verdict.append(plain(str(given), "strike"))
-        self.query_one("#verdict", Static).update(verdict)
+        shown = self.query_one("#verdict", Static)
+        shown.update(verdict)
+        shown.visible = True
         # The verdict repeats the response; the room goes to the answer and why.
         # Fix: a revealed card hides its slot too: it only held "Space or Enter shows
         # the answer.", which stayed on screen under the answer (Enter now rates).
@@ -497,7 +502,9 @@ class ReviewScreen(Screen[None]):
         """Show the card's hint."""
         if self.card is not None:
             hint = self.card.hint or "This card has no hint."
-            self.query_one("#hint", Static).update(plain(f"Hint: {hint}", "italic"))
+            shown = self.query_one("#hint", Static)
+            shown.update(plain(f"Hint: {hint}", "italic"))
+            shown.visible = True
 
     def action_undo(self) -> None:
         """Undo the newest answer; its card comes back."""
