@@ -361,3 +361,45 @@ async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path
         await press(pilot, "enter")
         assert screen.card.key == "plain-2" and screen.grade is None
         assert not screen.query_one("#ratings").display
+
+
+async def test_graded_answer_widgets_take_no_keys(tui_col: Any, tmp_path: Path):
+    """Once graded, the answer widgets are hidden and hold no focus: Tab finds none of
+    them (only the rating buttons), and typed letters and arrows change nothing in them.
+    They are not disabled as well: that restyled them twice a card."""
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "kinds.yaml").write_text(DECK, encoding="utf-8")
+    app = make_app(tui_col, [folder])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = review_screen(app)
+        seen = set()
+        while screen.card is not None and screen.card.input in ("choice", "typed", "order"):
+            widget = shown_answer(screen)
+            await answer_wrong_unrated(pilot, screen)
+            before, grade = state_of(widget), screen.grade
+            await press(pilot, "tab", "tab", "x", "y", "down", "up", "K", "J")
+            # Tab reaches the rating buttons, never the hidden slot.
+            slot = screen.query_one("#answer-slot")
+            assert app.focused is None or slot not in app.focused.ancestors_with_self
+            assert state_of(widget) == before and screen.grade is grade
+            seen.add(screen.card.input)
+            await press(pilot, "1")
+        assert seen == {"choice", "typed", "order"}
+
+
+async def answer_wrong_unrated(pilot: Any, screen: Any) -> None:
+    """As :func:`answer_wrong`, without the rating: the verdict stays on screen."""
+    card = screen.card
+    if card.input == "choice":
+        await press(pilot, str(len(card.choices)))
+    elif card.input == "typed":
+        for _ in range(max(1, card.blanks) - 1):
+            await press(pilot, *"nope", "enter")
+        await pilot.press(*"nope")
+    else:
+        await press(pilot, "down", "K")
+    await press(pilot, "enter")
+    assert screen.grade is not None and not screen.grade.correct, screen.grade

@@ -396,11 +396,9 @@ class ReviewScreen(Screen[None]):
             explain = self.query_one("#explain", CardText)
             await explain.update(markdown(card.explain))
             explain.display = True
-        for widget in self.query(
-            "#answer-slot Input, #answer-slot OptionList, "
-            "#answer-slot SelectionList, #answer-slot ListView"
-        ):
-            widget.disabled = True
+        # The answer widgets are not disabled: the slot is hidden above, so Tab can't
+        # reach them and nothing is focused (``_blur`` below). Disabling them, and
+        # enabling them for the next card, restyled each one twice a card (1-2 ms).
         bar = self.query_one("#ratings", RatingBar)
         suggested = self.grade.suggested
         bar.show(
