@@ -215,7 +215,7 @@ class Setting(_Table, table=True):
 
 #: Every state but new: learning, review, relearning. Written as a list, a condition on
 #: ``due`` finds its cards through ``ix_cards_state_due``; ``state != 0`` can't use it.
-STUDIED_STATES = (1, 2, 3)
+STUDIED_STATES = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
 
 # Core tables, for queries: typed columns (``cards.c.due``) and no ORM overhead.
 decks_t: Table = Deck.__table__  # type: ignore[attr-defined]
