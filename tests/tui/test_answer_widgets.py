@@ -12,6 +12,8 @@ kind must look and behave exactly as a fresh widget would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +143,7 @@ def assert_fresh(app: Any, screen: Any) -> Any:
             assert compact(item) in text
     else:
         assert "Space or Enter shows the answer." in screen_text(app)
-        assert focused is None or focused is screen
+        assert focused is screen.query_one("#card-area")  # the arrows scroll the card
     return widget
 
 
@@ -363,18 +365,24 @@ async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path
         assert not screen.query_one("#ratings").display
 
 
+@contextlib.asynccontextmanager
+async def studying(col: Any, tmp_path: Path, deck: str) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """The app studying ``deck`` at 80×24: (the app, the pilot, the review screen)."""
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / "d.yaml").write_text(deck, encoding="utf-8")
+    app = make_app(col, [folder])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        yield app, pilot, review_screen(app)
+
+
 async def test_graded_answer_widgets_take_no_keys(tui_col: Any, tmp_path: Path):
     """Once graded, the answer widgets are hidden and hold no focus: Tab finds none of
     them (only the rating buttons), and typed letters and arrows change nothing in them.
     They are not disabled as well: that restyled them twice a card."""
-    folder = tmp_path / "decks"
-    folder.mkdir()
-    (folder / "kinds.yaml").write_text(DECK, encoding="utf-8")
-    app = make_app(tui_col, [folder])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "enter")
-        screen = review_screen(app)
+    async with studying(tui_col, tmp_path, DECK) as (app, pilot, screen):
         seen = set()
         while screen.card is not None and screen.card.input in ("choice", "typed", "order"):
             widget = shown_answer(screen)
@@ -403,3 +411,79 @@ async def answer_wrong_unrated(pilot: Any, screen: Any) -> None:
         await press(pilot, "down", "K")
     await press(pilot, "enter")
     assert screen.grade is not None and not screen.grade.correct, screen.grade
+
+
+LONG_BACK = "\n".join(f"      Line {i} of a long answer." for i in range(60))
+LONG_DECK = f"""\
+format: 1
+deck: long
+title: Long
+cards:
+  - id: long-1
+    front: A card with a long answer
+    back: |
+{LONG_BACK}
+  - id: typed
+    type: typed
+    question: Which model illustrates span corruption?
+    answer: T5
+  - id: long-2
+    front: Another card with a long answer
+    back: |
+{LONG_BACK}
+"""
+
+
+async def test_the_keyboard_scrolls_a_long_answer(tui_col: Any, tmp_path: Path):
+    """Revealed or graded, a card longer than the screen scrolls with PageDown: the card
+    area keeps the focus on self-graded cards and takes it from a graded answer widget
+    (the focus had been cleared instead, and only the mouse wheel scrolled)."""
+    async with studying(tui_col, tmp_path, LONG_DECK) as (app, pilot, screen):
+        area = screen.query_one("#card-area")
+        for key in ("long-1", "typed", "long-2"):
+            assert screen.card.key == key
+            if key == "typed":
+                await pilot.press(*"nope")
+                await press(pilot, "enter")
+            else:
+                assert app.focused is area
+                await press(pilot, "space")
+            assert screen.grade is not None and app.focused is area
+            await press(pilot, "pagedown")
+            assert (area.scroll_y > 0) == (key != "typed"), (key, area.scroll_y)
+            await press(pilot, "3")
+
+
+async def test_focus_given_back_mid_grade_skips_the_hidden_field(
+    tui_col: Any, tmp_path: Path, monkeypatch
+):
+    """The terminal loses the focus while a typed card's verdict is put on screen, and
+    gets it back: Textual gives it to the field that had it, hidden by then. The card
+    area takes it instead, so 3 rates the card rather than being typed into the field."""
+    from textual import events
+
+    from quizzer.tui.widgets.card_text import CardText
+
+    async with studying(tui_col, tmp_path, LONG_DECK) as (app, pilot, screen):
+        await press(pilot, "space", "3")
+        assert screen.card.key == "typed"
+        update = CardText.update
+
+        async def blurred_meanwhile(self: CardText, text: str) -> None:
+            if self.id == "answer":
+                app.post_message(events.AppBlur())
+                await asyncio.sleep(0.05)
+            await update(self, text)
+
+        monkeypatch.setattr(CardText, "update", blurred_meanwhile)
+        await pilot.press(*"nope")
+        await press(pilot, "enter")
+        monkeypatch.setattr(CardText, "update", update)
+        assert screen.grade is not None
+        app.post_message(events.AppFocus())
+        await settle(pilot)
+        field = screen.query_one("#typed-0", Input)
+        assert app.focused is screen.query_one("#card-area")
+        await press(pilot, "3")
+        assert screen.card.key == "long-2" and screen.grade is None
+        assert field.value == "nope"

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -287,16 +287,36 @@ class ReviewScreen(Screen[None]):
             elif isinstance(widget, OrderAnswer):
                 await widget.load(card.items)
         if kind == ("reveal",):
-            self._blur()
+            self._release_focus()
         self._shown_answer = (card, widget)
 
-    def _blur(self) -> None:
-        """Keys go to the screen's bindings: no answer widget keeps the focus.
+    def _release_focus(self) -> None:
+        """No answer widget keeps the focus once its card is graded or self-graded: the
+        card area takes it, so keys go to the screen's bindings and the arrows and
+        PageDown scroll a long card.
 
         Not ``self.focus()``: a screen can't take the focus, so that only repainted the
-        whole screen, every line of it, on every card (≈ 1.5 ms of the frame)."""
-        if self.focused is not None:
-            self.set_focus(None)
+        whole screen, every line of it, on every card (≈ 1.5 ms of the frame). Not
+        ``set_focus(None)`` either: the card area would lose the keys that scroll it."""
+        focused = self.focused
+        if focused is None or self._in_answer_slot(focused):
+            self.set_focus(self.query_one("#card-area"))
+
+    def _in_answer_slot(self, widget: Widget) -> bool:
+        return any(node.id == "answer-slot" for node in widget.ancestors)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """An answer widget takes the focus only while its card waits for an answer.
+
+        Textual gives the focus back to the widget that had it when the terminal lost
+        it, hidden or not: a typed card's field, hidden once graded, then took 1-4 and
+        space as text instead of ratings."""
+        widget = event.widget
+        if self._in_answer_slot(widget) and (
+            self.grade is not None
+            or not all(node.display for node in widget.ancestors_with_self if node is not self)
+        ):
+            self._release_focus()
 
     def _answer_widget(self) -> Widget | None:
         """The widget taking the shown card's response (None while it is being put
@@ -397,8 +417,9 @@ class ReviewScreen(Screen[None]):
             await explain.update(markdown(card.explain))
             explain.display = True
         # The answer widgets are not disabled: the slot is hidden above, so Tab can't
-        # reach them and nothing is focused (``_blur`` below). Disabling them, and
-        # enabling them for the next card, restyled each one twice a card (1-2 ms).
+        # reach them, and the card area takes the focus (``_release_focus`` below).
+        # Disabling them, and enabling them for the next card, restyled each one
+        # twice a card (1-2 ms).
         bar = self.query_one("#ratings", RatingBar)
         suggested = self.grade.suggested
         bar.show(
@@ -406,7 +427,7 @@ class ReviewScreen(Screen[None]):
             suggested if suggested else Rating.GOOD if self.grade.verdict is Verdict.SELF else None,
         )
         bar.display = True
-        self._blur()
+        self._release_focus()
         self.query_one("#verdict").scroll_visible(animate=False)
 
     def rate(self, rating: Rating) -> None:
