@@ -143,21 +143,30 @@ def minimal_app() -> Any:
     return Minimal()
 
 
-async def reference_presses(presses: int, keys: list[str]) -> list[float]:
-    """Seconds from each rating key to the swapped text's frame, in the minimal app."""
-    app = minimal_app()
+async def app_presses(app: Any, presses: int, keys: list[str], reveal: bool = False) -> list[float]:
+    """Seconds from each rating key to the new text's frame in a probe app that counts
+    its swaps and has a :class:`PaintClock` (``app.paint``); with ``reveal``, each card is
+    revealed first (``space``), untimed, as quizzer's are."""
     samples = []
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for key in keys[:presses]:
+            if reveal:
+                await pilot.press("space")
+                await settle(pilot)
             app.paint.reset()
             start = time.perf_counter()
             await pilot.press(key)
             samples.append(await app.paint.wait() - start)
             await settle(pilot)
         if f"term{app.count}-" not in screen_text(app):
-            raise AssertionError("the minimal app did not show its new text")
+            raise AssertionError(f"{type(app).__name__} did not show its new text")
     return samples
+
+
+async def reference_presses(presses: int, keys: list[str]) -> list[float]:
+    """Seconds from each rating key to the swapped text's frame, in the minimal app."""
+    return await app_presses(minimal_app(), presses, keys)
 
 
 # -- the floor: the review screen's shape, without quizzer --------------------------------
@@ -241,21 +250,7 @@ def card_shaped_app() -> Any:
 async def card_shaped_presses(presses: int, keys: list[str]) -> list[float]:
     """Seconds from each rating key to the next card's frame in :func:`card_shaped_app`,
     each card revealed first, untimed, as quizzer's are."""
-    app = card_shaped_app()
-    samples = []
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        for key in keys[:presses]:
-            await pilot.press("space")
-            await settle(pilot)
-            app.paint.reset()
-            start = time.perf_counter()
-            await pilot.press(key)
-            samples.append(await app.paint.wait() - start)
-            await settle(pilot)
-        if f"term{app.count}-" not in screen_text(app):
-            raise AssertionError("the card-shaped app did not show its new card")
-    return samples
+    return await app_presses(card_shaped_app(), presses, keys, reveal=True)
 
 
 # -- quizzer ---------------------------------------------------------------------------
