@@ -80,7 +80,6 @@ class ChoiceAnswer(Vertical):
         widget = self.query_one("#choices", OptionList)
         widget.clear_options()
         widget.add_options(self._selections() if self.multiple else self._options())
-        widget.disabled = False
         widget.highlighted = 0  # as a new list has it, one right answer or several
         widget.scroll_home(animate=False)
         widget.focus()
@@ -137,7 +136,6 @@ class TypedAnswer(Vertical):
         """Empty the blanks for another card (with as many blanks), as if new."""
         for field in self.query(Input):
             field.value = ""
-            field.disabled = False
         self.query(Input).first().focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -194,7 +192,6 @@ class OrderAnswer(Vertical):
         """Show the items of another card, as if new."""
         self.items = list(items)
         view = await self._fill(0)
-        view.disabled = False
         view.scroll_home(animate=False)
         view.focus()
 

@@ -107,11 +107,14 @@ class KeyFooter(Widget):
         return strip
 
     def _palette_entry(self) -> tuple[str, bool] | None:
-        """The command palette's key as the footer would show it, if it would."""
+        """The command palette's key as the footer shows it at the right (its label,
+        whether it is enabled), or None when the footer doesn't show it."""
         if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
             return None
         entry = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        return None if entry is None else (entry[1].description, entry[2])
+        if entry is None:
+            return None
+        return f"▏{self.app.get_key_display(entry[1])} {entry[1].description} ", entry[2]
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-footer--key")
@@ -126,17 +129,16 @@ class KeyFooter(Widget):
             if not enabled:
                 line.stylize("dim", start)
             self._spans.append((start, line.cell_len, key, enabled))
-        palette = self.app.COMMAND_PALETTE_BINDING
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-            entry = self.screen.active_bindings.get(palette)
-            if entry is not None:
-                label = f"▏{self.app.get_key_display(entry[1])} {entry[1].description} "
-                room = self.size.width - line.cell_len
-                if room >= len(label):
-                    start = self.size.width - len(label)
-                    line.append(" " * (room - len(label)))
-                    line.append(label, self.get_component_rich_style("key-footer--palette"))
-                    self._spans.append((start, self.size.width, palette, entry[2]))
+        palette = self._palette_entry()
+        if palette is not None:
+            label, enabled = palette
+            room = self.size.width - line.cell_len
+            if room >= len(label):
+                start = self.size.width - len(label)
+                line.append(" " * (room - len(label)))
+                line.append(label, self.get_component_rich_style("key-footer--palette"))
+                key = self.app.COMMAND_PALETTE_BINDING
+                self._spans.append((start, self.size.width, key, enabled))
         return line
 
     def on_click(self, event: events.Click) -> None:
