@@ -143,7 +143,9 @@ def assert_fresh(app: Any, screen: Any) -> Any:
             assert compact(item) in text
     else:
         assert "Space or Enter shows the answer." in screen_text(app)
-        assert focused is screen.query_one("#card-area")  # the arrows scroll the card
+        # Nothing holds the focus: the screen's keys scroll the card, and no focus
+        # change restyles the card area and all it holds (10-35 ms a card).
+        assert focused is None
     return widget
 
 
@@ -435,31 +437,63 @@ cards:
 
 
 async def test_the_keyboard_scrolls_a_long_answer(tui_col: Any, tmp_path: Path):
-    """Revealed or graded, a card longer than the screen scrolls with PageDown: the card
-    area keeps the focus on self-graded cards and takes it from a graded answer widget
-    (the focus had been cleared instead, and only the mouse wheel scrolled)."""
+    """Revealed or graded, a card longer than the screen scrolls with PageDown/PageUp,
+    the arrows, End and Home, with the focus on nothing (the card area takes none: a
+    focus change restyled it and every line of the card). An answer widget with the
+    focus keeps its own arrows."""
     async with studying(tui_col, tmp_path, LONG_DECK) as (app, pilot, screen):
         area = screen.query_one("#card-area")
+        assert not area.focusable
         for key in ("long-1", "typed", "long-2"):
             assert screen.card.key == key
             if key == "typed":
+                assert isinstance(app.focused, Input)
                 await pilot.press(*"nope")
                 await press(pilot, "enter")
             else:
-                assert app.focused is area
+                assert app.focused is None
                 await press(pilot, "space")
-            assert screen.grade is not None and app.focused is area
+            assert screen.grade is not None and app.focused is None
             await press(pilot, "pagedown")
-            assert (area.scroll_y > 0) == (key != "typed"), (key, area.scroll_y)
+            if key == "typed":  # a short answer: nothing to scroll
+                assert area.scroll_y == 0
+                await press(pilot, "3")
+                continue
+            assert area.scroll_y > 0, key
+            await press(pilot, "pageup")
+            assert area.scroll_y == 0
+            await press(pilot, "down", "down")
+            assert area.scroll_y == 2
+            await press(pilot, "up")
+            assert area.scroll_y == 1
+            await press(pilot, "end")
+            assert area.scroll_y == area.max_scroll_y > 2
+            await press(pilot, "home")
+            assert area.scroll_y == 0
             await press(pilot, "3")
+
+
+async def test_no_rating_button_takes_the_focus_back_from_help(tui_col: Any, tmp_path: Path):
+    """Back from the help screen with a card graded, nothing has the focus (Textual's
+    default gives it to the first widget that can take it, a rating button), so the
+    arrows still scroll the card and Enter rates it."""
+    async with studying(tui_col, tmp_path, LONG_DECK) as (app, pilot, screen):
+        await press(pilot, "space")
+        assert screen.grade is not None and app.focused is None
+        await press(pilot, "question_mark")
+        assert app.screen is not screen
+        await press(pilot, "escape")
+        assert app.screen is screen and app.focused is None
+        await press(pilot, "pagedown")
+        assert screen.query_one("#card-area").scroll_y > 0
 
 
 async def test_focus_given_back_mid_grade_skips_the_hidden_field(
     tui_col: Any, tmp_path: Path, monkeypatch
 ):
     """The terminal loses the focus while a typed card's verdict is put on screen, and
-    gets it back: Textual gives it to the field that had it, hidden by then. The card
-    area takes it instead, so 3 rates the card rather than being typed into the field."""
+    gets it back: Textual gives it to the field that had it, hidden by then. The field
+    passes it on (to nothing), so 3 rates the card rather than being typed into the field."""
     from textual import events
 
     from quizzer.tui.widgets.card_text import CardText
@@ -483,7 +517,7 @@ async def test_focus_given_back_mid_grade_skips_the_hidden_field(
         app.post_message(events.AppFocus())
         await settle(pilot)
         field = screen.query_one("#typed-0", Input)
-        assert app.focused is screen.query_one("#card-area")
+        assert app.focused is None
         await press(pilot, "3")
         assert screen.card.key == "long-2" and screen.grade is None
         assert field.value == "nope"

@@ -87,7 +87,22 @@ class ReviewScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="review.edit"),
         Binding("h", "hint", "Hint", id="review.hint"),
         Binding("escape", "finish", "End", id="review.finish"),
+        # The card area takes no focus (see _release_focus): the screen scrolls it.
+        # An answer widget with the focus gets these keys first (arrows move its
+        # highlight).
+        Binding("up", "card('scroll_up')", "Scroll up", show=False, id="review.scroll-up"),
+        Binding("down", "card('scroll_down')", "Scroll down", show=False, id="review.scroll-down"),
+        Binding("pageup", "card('page_up')", "Page up", show=False, id="review.page-up"),
+        Binding("pagedown", "card('page_down')", "Page down", show=False, id="review.page-down"),
+        Binding(
+            "home", "card('scroll_home')", "Top of the card", show=False, id="review.scroll-home"
+        ),
+        Binding("end", "card('scroll_end')", "End of the card", show=False, id="review.scroll-end"),
     ]
+    #: Nothing takes the focus by itself (Textual's default focuses the first widget
+    #: that can take it, say a rating button, when the screen comes back from a
+    #: dialog): the shown answer widget takes it, and nothing else needs it.
+    AUTO_FOCUS = ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer (and show in the footer) only the keys that do something for the card
@@ -129,7 +144,7 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="review-header", classes="topbar")
         yield ProgressBar(total=self.total, show_eta=False, show_percentage=False, id="progress")
-        with VerticalScroll(id="card-area"):
+        with VerticalScroll(id="card-area", can_focus=False):
             yield Static(id="card-meta", classes="meta")
             yield CardText(id="prompt")
             yield Static(id="hint", classes="hint")
@@ -291,16 +306,23 @@ class ReviewScreen(Screen[None]):
         self._shown_answer = (card, widget)
 
     def _release_focus(self) -> None:
-        """No answer widget keeps the focus once its card is graded or self-graded: the
-        card area takes it, so keys go to the screen's bindings and the arrows and
-        PageDown scroll a long card.
+        """No answer widget keeps the focus once its card is graded or self-graded, so
+        keys go to the screen's bindings (the ratings, and the arrows and PageDown that
+        scroll a long card).
 
-        Not ``self.focus()``: a screen can't take the focus, so that only repainted the
-        whole screen, every line of it, on every card (≈ 1.5 ms of the frame). Not
-        ``set_focus(None)`` either: the card area would lose the keys that scroll it."""
+        The focus goes nowhere. A focus change restyles the widget that gains or loses
+        it and everything inside it: for the card area (which had the focus here),
+        every line of the card, 10-35 ms on each card answered by a widget, twice.
+        ``self.focus()`` is no better: a screen can't take the focus, so that only
+        repainted the whole screen."""
         focused = self.focused
-        if focused is None or self._in_answer_slot(focused):
-            self.set_focus(self.query_one("#card-area"))
+        if focused is not None and self._in_answer_slot(focused):
+            self.set_focus(None)
+
+    def action_card(self, action: str) -> None:
+        """Scroll the card: ``action`` is one of the scroll actions of a widget
+        (``scroll_up``, ``page_down``, ...)."""
+        getattr(self.query_one("#card-area", VerticalScroll), f"action_{action}")()
 
     def _in_answer_slot(self, widget: Widget) -> bool:
         return any(node.id == "answer-slot" for node in widget.ancestors)
