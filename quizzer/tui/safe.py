@@ -16,7 +16,7 @@ from rich.text import Text
 
 from quizzer.text import safe_text
 
-__all__ = ["markdown", "markdown_words", "plain", "plain_paragraphs", "short"]
+__all__ = ["markdown", "markdown_words", "plain", "plain_list", "plain_paragraphs", "short"]
 
 
 def plain(text: object, style: str = "") -> Text:
@@ -102,3 +102,43 @@ def plain_paragraphs(text: str) -> list[str] | None:
     if lines:
         paragraphs.append(" ".join(lines))
     return paragraphs
+
+
+#: A list item of plain text: a bullet (``-`` or ``+``; ``*`` is an inline mark) or a
+#: number and its delimiter, one space, then the item's first character.
+_ITEM = re.compile(r"(?:([-+])|(\d{1,9})([.)])) (?=\S)(.*)")
+
+
+def plain_list(text: str) -> list[tuple[str, str]] | None:
+    """The rows Markdown would show for ``text``, if it is one tight list of plain
+    items (a choice card's answers, an ordering card's items); else None.
+
+    Each row is its bullet as Textual's Markdown draws it (``"• "``, or the item's
+    number right-aligned with the others, ``" 1. "``), and the item's text. Only the
+    plainest lists qualify: every line one item, no blank line between items, one kind
+    of bullet or delimiter, no indentation, no item that starts a block of its own,
+    nothing :func:`plain_paragraphs` would refuse.
+    """
+    if _INLINE.search(text):
+        return None
+    lines = text.strip("\n").split("\n")
+    items: list[str] = []
+    marks: set[str] = set()
+    start: int | None = None
+    for line in lines:
+        found = _ITEM.fullmatch(line)
+        if found is None or line.endswith(" "):
+            return None
+        bullet, number, delimiter, item = found.groups()
+        if _BLOCK.match(item):
+            return None
+        marks.add(bullet or delimiter)
+        if start is None and number is not None:
+            start = int(number)
+        items.append(item)
+    if len(marks) != 1:  # another bullet or delimiter starts another list
+        return None
+    if start is None:
+        return [("• ", item) for item in items]
+    width = max(len(f"{number}. ") for number in range(start, start + len(items)))
+    return [(f"{number}. ".rjust(width + 1), item) for number, item in enumerate(items, start)]
