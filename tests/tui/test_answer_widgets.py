@@ -100,6 +100,10 @@ cards:
     type: typed
     question: Which architecture has an encoder only?
     answer: autoencoder
+  - id: order-c
+    type: order
+    question: Put the steps of pre-training in order.
+    items: [Collect text, Clean it, Tokenize, Train, Evaluate]
 """
 
 
@@ -139,6 +143,10 @@ def assert_fresh(app: Any, screen: Any) -> Any:
         view = widget.query_one(ListView)
         assert not view.disabled and focused is view and view.index == 0
         assert len(view.children) == len(card.items)
+        # The first row highlighted, and only it (rows are kept from card to card).
+        assert [row.highlighted for row in view.children] == [
+            i == 0 for i in range(len(card.items))
+        ]
         for item in card.items:
             assert compact(item) in text
     else:
@@ -185,7 +193,7 @@ async def answer_wrong(pilot: Any, screen: Any) -> None:
 
 
 async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_path: Path):
-    """Thirteen cards of six kinds, each kind after others: the first card of a kind is
+    """Fourteen cards of six kinds, each kind after others: the first card of a kind is
     answered wrong, leaving options ticked, text typed or items moved; the next card of
     the kind shows none of it, takes the right answer, and is the same widget (loaded,
     not mounted again) when it has the same shape (as many blanks, one right option or
@@ -224,14 +232,15 @@ async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_p
                 break
     assert keys == [
         "one-a", "typed-a", "many-a", "order-a", "reveal-a", "many-b", "typed-b",
-        "one-b", "order-b", "one-c", "reveal-b", "cloze-two/c1", "typed-c",
+        "one-b", "order-b", "one-c", "reveal-b", "cloze-two/c1", "typed-c", "order-c",
     ]  # fmt: skip
-    # many-b, typed-b, order-b, one-c and reveal-b reuse their kind's widget; one-b
-    # (one right option after several), cloze-two (two blanks after one) and typed-c
-    # (one blank after two) replace it.
-    assert reused == 5
+    # many-b, typed-b, order-b, one-c, reveal-b and order-c reuse their kind's widget
+    # (order-b with a row fewer than order-a, order-c with two more); one-b (one right
+    # option after several), cloze-two (two blanks after one) and typed-c (one blank
+    # after two) replace it.
+    assert reused == 6
     ids = {row.key: row.id for row in tui_col.browse("deck:kinds", now=FIXED_NOW)}
-    for key in ("many-b", "typed-b", "order-b", "one-c"):
+    for key in ("many-b", "typed-b", "order-b", "one-c", "order-c"):
         assert [h.correct for h in tui_col.history(ids[key])] == [True], key
     for key in ("one-a", "typed-a", "many-a", "order-a", "one-b", "cloze-two/c1", "typed-c"):
         assert [h.correct for h in tui_col.history(ids[key])] == [False], key
