@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input, ListView, OptionList, SelectionList
+from textual.widgets import Input, OptionList, SelectionList
 from tui_helpers import (
     FIXED_NOW,
     compact,
@@ -140,13 +140,9 @@ def assert_fresh(app: Any, screen: Any) -> Any:
         assert focused is fields[0]
     elif card.input == "order":
         assert isinstance(widget, OrderAnswer) and widget.items == list(card.items)
-        view = widget.query_one(ListView)
-        assert not view.disabled and focused is view and view.index == 0
-        assert len(view.children) == len(card.items)
-        # The first row highlighted, and only it (rows are kept from card to card).
-        assert [row.highlighted for row in view.children] == [
-            i == 0 for i in range(len(card.items))
-        ]
+        view = widget.query_one("#order-items", OptionList)
+        assert not view.disabled and focused is view and view.highlighted == 0
+        assert view.option_count == len(card.items)
         for item in card.items:
             assert compact(item) in text
     else:
@@ -167,8 +163,8 @@ def state_of(widget: Any) -> tuple[Any, ...]:
     if isinstance(widget, TypedAnswer):
         return tuple((f.value, f.cursor_position, f.scroll_x) for f in widget.query(Input))
     if isinstance(widget, OrderAnswer):
-        view = widget.query_one(ListView)
-        return (view.index, view.scroll_y)
+        view = widget.query_one("#order-items", OptionList)
+        return (view.highlighted, view.scroll_y)
     return ()
 
 
@@ -235,7 +231,7 @@ async def test_each_kind_of_answer_is_fresh_on_its_next_card(tui_col: Any, tmp_p
         "one-b", "order-b", "one-c", "reveal-b", "cloze-two/c1", "typed-c", "order-c",
     ]  # fmt: skip
     # many-b, typed-b, order-b, one-c, reveal-b and order-c reuse their kind's widget
-    # (order-b with a row fewer than order-a, order-c with two more); one-b (one right
+    # (order-b with an item fewer than order-a, order-c with two more); one-b (one right
     # option after several), cloze-two (two blanks after one) and typed-c (one blank
     # after two) replace it.
     assert reused == 6

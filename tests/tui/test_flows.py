@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, ListView, OptionList, SelectionList
+from textual.widgets import DataTable, Input, OptionList, SelectionList
 from tui_helpers import (
     DEMO_DECK,
     DEMO_KEYS,
@@ -153,7 +153,7 @@ async def test_answer_every_card_type(tui_col, deck_dir, clock):
 
         # order: move the items with K until they are right
         assert screen.card.key == "order"
-        assert isinstance(app.focused, ListView)
+        assert app.focused is screen.query_one("#order-items", OptionList)
         await put_in_order(pilot, screen, ["Scope", "Select", "Adapt", "Integrate"])
         await press(pilot, "enter")
         assert "✓ Correct" in screen_text(app)

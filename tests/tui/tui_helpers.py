@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from sqlalchemy import delete, insert
-from textual.widgets import Input, ListView, SelectionList
+from textual.widgets import Input, OptionList, SelectionList
 from textual.worker import WorkerCancelled
 
 HERE = Path(__file__).resolve().parent
@@ -245,11 +245,11 @@ async def put_in_order(pilot: Any, screen: Any, wanted: list[str]) -> None:
     from quizzer.tui.widgets.answers import OrderAnswer
 
     order = screen.query_one(OrderAnswer)
-    view = order.query_one(ListView)
+    view = order.query_one("#order-items", OptionList)
     for target, item in enumerate(wanted):
         current = order.items.index(item)
         if current != target:
-            selected = view.index or 0
+            selected = view.highlighted or 0
             moves = ["up"] * selected + ["down"] * current + ["K"] * (current - target)
             await pilot.press(*moves)
     await settle(pilot)

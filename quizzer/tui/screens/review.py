@@ -300,7 +300,7 @@ class ReviewScreen(Screen[None]):
             elif isinstance(widget, TypedAnswer):
                 widget.load()
             elif isinstance(widget, OrderAnswer):
-                await widget.load(card.items)
+                widget.load(card.items)
         if kind == ("reveal",):
             self._release_focus()
         self._shown_answer = (card, widget)

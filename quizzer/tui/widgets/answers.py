@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, ListItem, ListView, OptionList, SelectionList, Static
+from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -164,7 +164,11 @@ class TypedAnswer(Vertical):
 
 
 class OrderAnswer(Vertical):
-    """Items to put in order: up/down select, shift+up/down (or K/J) move, Enter submits."""
+    """Items to put in order: up/down select, shift+up/down (or K/J) move, Enter submits.
+
+    The items are the options of one OptionList, which draws its lines itself: a list of
+    a widget per item (a ListView) took 10-40 ms to mount for each card, and restyled
+    every item on each change of focus."""
 
     BINDINGS = [
         Binding("shift+up,K", "move(-1)", "Move up", id="order.up"),
@@ -180,50 +184,39 @@ class OrderAnswer(Vertical):
             "Put these in order: shift+↑/↓ (or K/J) moves the selected item, Enter submits.",
             classes="answer-help",
         )
-        yield ListView(*(ListItem(Static(label)) for label in self._labels()), id="order-items")
+        yield OptionList(*self._labels(), id="order-items")
 
     def _labels(self) -> list[Text]:
         return [plain(f"{i}. {item}") for i, item in enumerate(self.items, 1)]
 
     def on_mount(self) -> None:
-        self.query_one(ListView).focus()
+        view = self.query_one(OptionList)
+        view.highlighted = 0
+        view.focus()
 
-    async def load(self, items: tuple[str, ...]) -> None:
+    def load(self, items: tuple[str, ...]) -> None:
         """Show the items of another card, as if new."""
         self.items = list(items)
-        view = await self._fill(0)
+        view = self.query_one(OptionList)
+        view.set_options(self._labels())
+        view.highlighted = 0
         view.scroll_home(animate=False)
         view.focus()
 
-    async def _fill(self, index: int) -> ListView:
-        """The list's rows showing :attr:`items`, row ``index`` selected.
-
-        The rows are kept and relabelled, and only as many added or removed as the
-        item count changes: clearing the list and mounting it again took 10-40 ms a
-        card, and as much on every move."""
-        view = self.query_one(ListView)
-        labels = self._labels()
-        count = len(view.children)
-        if count > len(labels):
-            await view.remove_items(range(len(labels), count))
-        elif count < len(labels):
-            await view.extend(ListItem(Static(label)) for label in labels[count:])
-        for row, label in zip(view.children, labels, strict=True):
-            row.query_one(Static).update(label)
-        view.index = index
-        return view
-
-    async def action_move(self, delta: int) -> None:
+    def action_move(self, delta: int) -> None:
         """Move the selected item up (-1) or down (+1)."""
-        view = self.query_one(ListView)
-        index = view.index or 0
+        view = self.query_one(OptionList)
+        index = view.highlighted or 0
         target = index + delta
         if not 0 <= target < len(self.items):
             return
         self.items[index], self.items[target] = self.items[target], self.items[index]
-        await self._fill(target)
+        labels = self._labels()
+        for row in (index, target):
+            view.replace_option_prompt_at_index(row, labels[row])
+        view.highlighted = target
 
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.submit()
 
