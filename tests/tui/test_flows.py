@@ -250,6 +250,19 @@ async def test_typed_answer_sent_in_one_burst_is_graded_whole(tui_col, deck_dir,
     assert typed.response == "GPT-3"
 
 
+async def test_a_blank_answer_is_no_answer_not_a_blank_line(tui_col, deck_dir, clock):
+    """Only spaces typed: the verdict says there was no answer, with no empty "You
+    answered:" line under it."""
+    app = make_app(tui_col, [deck_dir], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        await bury_until(pilot, screen, "typed")
+        await press(pilot, "space", "space", "enter")
+        text = screen_text(app)
+        assert "✗ Incorrect" in text and "no answer" in text
+        assert "You answered" not in text
+
+
 async def test_number_keys_pick_options_before_grading(tui_col, deck_dir, clock):
     """Before grading, 1–9 choose an option (they don't rate); Enter submits it."""
     col = tui_col

@@ -416,10 +416,12 @@ class ReviewScreen(Screen[None]):
         # Fix: a near miss without a diff (several blanks, one option missed, one
         # adjacent swap) showed neither the diff nor the response, and the response's
         # own widgets are hidden once graded: the learner couldn't see what they gave.
-        elif self.grade.verdict in (Verdict.WRONG, Verdict.ALMOST) and response not in (
-            None,
-            "",
-            [],
+        # Nothing typed but spaces is no answer ("(no answer)" says so), not a blank
+        # "You answered:" line.
+        elif self.grade.verdict in (Verdict.WRONG, Verdict.ALMOST) and any(
+            str(part).strip()
+            for part in (response if isinstance(response, list | tuple) else [response])
+            if part is not None
         ):
             given = ", ".join(response) if isinstance(response, list | tuple) else response
             verdict.append("\nYou answered: ", style="dim")
