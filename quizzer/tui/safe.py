@@ -71,9 +71,16 @@ def _parsed_words(text: str) -> str:
 #: Anything that Markdown (markdown-it's "gfm-like": CommonMark, tables, strikethrough,
 #: autolinks) could read as more than text: inline marks, entities, HTML, escapes; and
 #: any white space but spaces and newlines (it ends lines at carriage returns, expands
-#: tabs, and trims Unicode spaces around paragraphs); control characters; and a dot
-#: before a letter, as in a domain name, which it links ("huggingface.co").
-_INLINE = re.compile(r"[\\`*_\[\]<>#|~&!]|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f]|\.[^\W\d_]")
+#: tabs, and trims Unicode spaces around paragraphs); control characters; a dot before
+#: a letter, as in a domain name, which it links ("huggingface.co"); an inline link
+#: ("](") and a line that defines a link label ("[label]:"). Brackets alone stay
+#: text: without a definition in the text no "[label]" is a link, and a cloze card's
+#: prompt shows each blank as "[...]".
+_INLINE = re.compile(
+    r"[\\`*_<>#|~&!]|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f]|\.[^\W\d_]"
+    r"|\]\(|^ {0,3}\[[^\[\]]*\]:",
+    re.MULTILINE,
+)
 #: Lines that start a block: lists, quotes, headings, rules, setext underlines, and
 #: indented code.
 _BLOCK = re.compile(r"^(?: {4}| {0,3}(?:[-+=>]|\d{1,9}[.)]))")

@@ -68,6 +68,10 @@ def test_plain_text_is_exactly_what_markdown_would_show(text: str) -> None:
         ("a &amp; b", None),
         ("hard  \nbreak", None),
         ("Heading\n===", None),
+        ("The model's [...] are updated", ["The model's [...] are updated"]),  # cloze
+        ("[...] uses masked tokens", ["[...] uses masked tokens"]),
+        ("see [the hub](hf.co)", None),
+        ("[hub]: /url\n\nsee [hub]", None),
     ],
 )
 def test_plain_paragraphs(text: str, expected: list[str] | None) -> None:
