@@ -72,15 +72,20 @@ def _parsed_words(text: str) -> str:
 #: autolinks) could read as more than text: inline marks, entities, HTML, escapes; and
 #: any white space but spaces and newlines (it ends lines at carriage returns, expands
 #: tabs, and trims Unicode spaces around paragraphs); control characters; a dot before
-#: a letter, as in a domain name, which it links ("huggingface.co"); an inline link
-#: ("](") and a line that defines a link label ("[label]:"). Brackets alone stay
-#: text: without a definition in the text no "[label]" is a link, and a cloze card's
-#: prompt shows each blank as "[...]".
+#: a letter, as in a domain name, which it links ("huggingface.co"), and the other
+#: starts of what it links ("http://localhost", "mailto:"); an inline link ("](")
+#: and a line that defines a link label ("[label]:"). Brackets alone stay text:
+#: without a definition in the text no "[label]" is a link, and a cloze card's prompt
+#: shows each blank as "[...]".
 _INLINE = re.compile(
-    r"[\\`*_<>#|~&!]|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f]|\.[^\W\d_]"
+    r"[\\`*_<>#|~&!]|[^\S \n]|[\x00-\x09\x0b-\x1f\x7f-\x9f]|\.[^\W\d_]|//|mailto:"
     r"|\]\(|^ {0,3}\[[^\[\]]*\]:",
-    re.MULTILINE,
+    re.MULTILINE | re.IGNORECASE,
 )
+#: A list item that defines a link label, as a line of prose can ("[label]: target").
+_LABEL = re.compile(r"\[[^\[\]]*\]:")
+#: Runs of spaces inside a line, which Textual's Markdown draws as one space.
+_SPACES = re.compile(r"  +")
 #: Lines that start a block: lists, quotes, headings, rules, setext underlines, and
 #: indented code.
 _BLOCK = re.compile(r"^(?: {4}| {0,3}(?:[-+=>]|\d{1,9}[.)]))")
@@ -105,7 +110,7 @@ def plain_paragraphs(text: str) -> list[str] | None:
             continue
         if _BLOCK.match(line) or line.endswith("  "):
             return None
-        lines.append(line.strip(" "))
+        lines.append(_SPACES.sub(" ", line.strip(" ")))
     if lines:
         paragraphs.append(" ".join(lines))
     return paragraphs
@@ -137,12 +142,12 @@ def plain_list(text: str) -> list[tuple[str, str]] | None:
         if found is None or line.endswith(" "):
             return None
         bullet, number, delimiter, item = found.groups()
-        if _BLOCK.match(item):
+        if _BLOCK.match(item) or _LABEL.match(item):
             return None
         marks.add(bullet or delimiter)
         if start is None and number is not None:
             start = int(number)
-        items.append(item)
+        items.append(_SPACES.sub(" ", item))
     if len(marks) != 1:  # another bullet or delimiter starts another list
         return None
     if start is None:

@@ -4,6 +4,7 @@ the same."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,15 @@ from quizzer.tui.safe import plain_paragraphs
 _PARSER = MarkdownIt("gfm-like")
 
 
+def drawn_spaces(text: str) -> str:
+    """``text`` as Textual's Markdown draws it: a run of spaces as one."""
+    return re.sub("  +", " ", text)
+
+
 def markdown_paragraphs(text: str) -> list[str] | None:
     """The paragraphs of ``text`` as Textual's Markdown parser reads them, or None when
-    it finds anything but paragraphs of plain text (soft breaks render as spaces)."""
+    it finds anything but paragraphs of plain text (soft breaks render as spaces, runs
+    of spaces are drawn as one)."""
     out: list[str] = []
     for token in _PARSER.parse(text):
         if token.type in ("paragraph_open", "paragraph_close"):
@@ -35,7 +42,7 @@ def markdown_paragraphs(text: str) -> list[str] | None:
                 words.append(" ")
             else:
                 return None
-        out.append("".join(words))
+        out.append(drawn_spaces("".join(words)))
     return out
 
 
@@ -72,6 +79,9 @@ def test_plain_text_is_exactly_what_markdown_would_show(text: str) -> None:
         ("[...] uses masked tokens", ["[...] uses masked tokens"]),
         ("see [the hub](hf.co)", None),
         ("[hub]: /url\n\nsee [hub]", None),
+        ("a  b   c", ["a b c"]),  # drawn as one space
+        ("see http://localhost:8000", None),  # linked
+        ("write to MAILTO:a@localhost", None),
     ],
 )
 def test_plain_paragraphs(text: str, expected: list[str] | None) -> None:
@@ -127,12 +137,12 @@ def markdown_list(text: str) -> tuple[int | None, list[str]] | None:
             return None
         if not para_open.hidden or any(c.type != "text" for c in inline.children or []):
             return None
-        items.append("".join(c.content for c in inline.children or []))
+        items.append(drawn_spaces("".join(c.content for c in inline.children or [])))
     return start, items
 
 
 #: Lists, and what looks like one: markers, numbers, spacing, nesting, marks.
-_LIST_ALPHABET = "ab -+*1290.)\n#>`_=\t"
+_LIST_ALPHABET = "ab -+*1290.)\n#>`_=\t[]:/"
 
 
 @settings(max_examples=3000, deadline=None, derandomize=True)
@@ -174,6 +184,9 @@ def test_a_plain_list_is_exactly_what_markdown_would_show(text: str) -> None:
         ("1. one\n2. two", [(" 1. ", "one"), (" 2. ", "two")]),
         ("9. a\n3. b", [("  9. ", "a"), (" 10. ", "b")]),
         ("1) x", [(" 1. ", "x")]),
+        ("- a  b", [("• ", "a b")]),  # drawn as one space
+        ("- [Setup]: install", None),  # a label definition, not an item
+        ("- see http://localhost", None),  # linked
         ("- a\n+ b", None),  # another bullet: another list
         ("- a\n\n- b", None),  # loose
         ("- a\nb", None),  # a lazy line
@@ -192,20 +205,28 @@ def test_plain_list(text: str, rows: list[tuple[str, str]] | None) -> None:
     assert plain_list(text) == rows
 
 
-LISTS = [
+DRAWN = [
     "- Masked language modeling",
     "- Translation\n- Summarization",
     "1. Scope\n2. Select\n3. Adapt\n4. Integrate",
     "8. eight\n9. nine\n10. ten",
     "- " + ("a long item that wraps on the screen, " * 4).strip(),
     "1. " + ("another long one to wrap under its number, " * 3).strip() + "\n2. short",
+    "- a  b   c",  # runs of spaces are drawn as one
+    "The model's [...] are updated to [...]  the loss.",  # a cloze prompt
+    "Prose [x] with [link] text\nand a second line [y]",
+    # Not plain: Markdown shows these otherwise (a label defined, a link made).
+    "1. [Setup]: install\n2. [Train]: fit",
+    "- [a]: /u\n- see [a]",
+    "see http://localhost:8000 now",
+    "- mailto:a@localhost",
 ]
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-async def test_a_plain_list_is_drawn_as_markdown_draws_it(theme: str, monkeypatch) -> None:
-    """Each list, in the answer and the explanation, draws the same cells (characters,
-    colours, styles) through the rows of Statics as through Textual's Markdown."""
+async def test_plain_text_is_drawn_as_markdown_draws_it(theme: str, monkeypatch) -> None:
+    """Each text, in the answer and the explanation, draws the same cells (characters,
+    colours, styles) through CardText's Statics as through Textual's Markdown."""
     from textual.app import App, ComposeResult
 
     from quizzer.tui import app as app_module
@@ -222,14 +243,16 @@ async def test_a_plain_list_is_drawn_as_markdown_draws_it(theme: str, monkeypatc
     async def drawn(text: str, fast: bool) -> str:
         if not fast:
             monkeypatch.setattr(card_text, "plain_list", lambda text: None)
+            monkeypatch.setattr(card_text, "plain_paragraphs", lambda text: None)
         app = Cards()
         async with app.run_test(size=(60, 30)) as pilot:
             app.theme = theme
             for widget in app.query(CardText):
                 await widget.update(text)
             await pilot.pause()
-            rows = app.query_one("#answer .card-list")
-            assert rows.display is fast  # the path under test was taken
+            markdown = app.query_one("#answer .card-markdown")
+            if not fast:
+                assert markdown.display  # the path compared with was taken
             console = Console(
                 width=60,
                 height=30,
@@ -243,7 +266,7 @@ async def test_a_plain_list_is_drawn_as_markdown_draws_it(theme: str, monkeypatc
         monkeypatch.undo()
         return shown
 
-    for text in LISTS:
+    for text in DRAWN:
         assert await drawn(text, fast=True) == await drawn(text, fast=False), text
 
 
