@@ -8,6 +8,7 @@ again after an undo.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from quizzer.study.scheduler import MemoryState, preview
 from quizzer.study.settings import StudySettings
 from quizzer.study.types import CardView
 
-__all__ = ["build_view", "card_seed", "display_prompt", "stable_shuffle"]
+__all__ = ["build_view", "card_seed", "display_prompt", "literal", "stable_shuffle"]
 
 
 def card_seed(collection_seed: str, card_id: int, reps: int, purpose: str = "fuzz") -> str:
@@ -40,8 +41,35 @@ def display_prompt(card_type: str, data: dict[str, Any]) -> str:
     return str(data.get("front") or data.get("question") or data.get("text") or "")
 
 
+#: What Markdown (CommonMark and GitHub's extensions) could read as more than text
+#: anywhere in a line: escapes, code, emphasis, links and images, autolinks and HTML,
+#: entities, strikethrough.
+_MARKS = re.compile(r"([\\`*_\[\]<&~])")
+#: The start of a line Markdown could read as a block: a heading, quote, list item,
+#: rule or setext underline (its mark is escaped).
+_BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^([-+=>#])", re.MULTILINE)
+
+
+def literal(text: str) -> str:
+    """Markdown source that shows ``text`` as it is.
+
+    A choice card's options, an ordering card's items and a typed card's answer are
+    plain text: the learner picks or types them as written, and the options are shown
+    as written. The answer side is Markdown, so a right option such as ``__init__`` or
+    ``*args`` was shown as bold or italic text, and an item such as ``[Setup]: install``
+    (a link definition to Markdown) was not shown at all. Each mark is escaped with a
+    backslash, which Markdown shows as the mark itself; leading spaces, which Markdown
+    drops or reads as code, are dropped.
+    """
+    text = "\n".join(line.lstrip(" \t") for line in text.split("\n"))
+    text = _MARKS.sub(r"\\\1", text)
+    return _BLOCK_START.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text
+    )
+
+
 def _answer_list(values: Sequence[str]) -> str:
-    return "\n".join(f"- {v}" for v in values)
+    return "\n".join(f"- {literal(v)}" for v in values)
 
 
 def build_view(
@@ -78,11 +106,11 @@ def build_view(
         )
         prompt, answer, how = data["question"], _answer_list(data["answers"]), "choice"
     elif kind == "typed":
-        prompt, answer, how = data["question"], data["answer"], "typed"
+        prompt, answer, how = data["question"], literal(data["answer"]), "typed"
     elif kind == "order":
         items = tuple(stable_shuffle(data["items"], shuffle_seed, avoid_identity=True))
         prompt = data["question"]
-        answer = "\n".join(f"{i}. {item}" for i, item in enumerate(data["items"], 1))
+        answer = "\n".join(f"{i}. {literal(item)}" for i, item in enumerate(data["items"], 1))
         how = "order"
     elif kind == "cloze":
         group = data["group"]

@@ -526,3 +526,48 @@ async def test_focus_given_back_mid_grade_skips_the_hidden_field(
         await press(pilot, "3")
         assert screen.card.key == "long-2" and screen.grade is None
         assert field.value == "nope"
+
+
+MARKED_DECK = """\
+format: 1
+deck: marked
+title: Marked
+cards:
+  - id: dunder
+    type: choice
+    question: Which method builds an instance?
+    choices: [__init__, __call__, "*args"]
+    answer: __init__
+    shuffle: false
+  - id: steps
+    type: order
+    question: Put the steps in order.
+    items: ["[Setup]: install", "*Train* it", "1. evaluate"]
+  - id: typed
+    type: typed
+    question: Which keyword argument collects the rest?
+    answer: "**kwargs"
+"""
+
+
+async def test_answers_show_options_and_items_as_written(tui_col: Any, tmp_path: Path):
+    """The verdict's answer shows a right option, each item and a typed answer exactly
+    as the deck wrote them (and as the options were shown): Markdown read `__init__` as
+    bold "init", `*Train*` as italics, and `[Setup]: install` as a link definition,
+    which it does not show at all."""
+    async with studying(tui_col, tmp_path, MARKED_DECK) as (app, pilot, screen):
+        expected = {
+            "dunder": ["__init__"],
+            "steps": ["1. [Setup]: install", "2. *Train* it", "3. 1. evaluate"],
+            "typed": ["**kwargs"],
+        }
+        seen = set()
+        while screen.card is not None and screen.card.key not in seen:
+            key = screen.card.key
+            seen.add(key)
+            await submit_right(pilot, screen)
+            text = screen_text(app)
+            for line in expected[key]:
+                assert line in text, (key, line)
+            await press(pilot, "3")
+        assert seen == set(expected)
