@@ -145,7 +145,11 @@ TYPE_FIELDS: dict[str, tuple[Field, ...]] = {
     "choice": (
         Field("question", "text", "The question (Markdown).", required=True),
         Field(
-            "choices", "texts", "The options, 2 or more, all different.", min_items=2, required=True
+            "choices",
+            "texts",
+            "The options, 2 or more, all different (plain text, shown as written).",
+            min_items=2,
+            required=True,
         ),
         Field("answer", "text", "The one right option, written exactly as in `choices`."),
         Field(
@@ -158,7 +162,9 @@ TYPE_FIELDS: dict[str, tuple[Field, ...]] = {
     ),
     "typed": (
         Field("question", "text", "The question (Markdown).", required=True),
-        Field("answer", "text", "The expected answer.", required=True),
+        Field(
+            "answer", "text", "The expected answer (plain text, shown as written).", required=True
+        ),
         Field("accept", "texts", "Other answers that also count as right."),
         Field("match", "enum", "How typed answers are compared.", choices=MATCH_MODES),
         Field(
@@ -183,7 +189,7 @@ TYPE_FIELDS: dict[str, tuple[Field, ...]] = {
         Field(
             "items",
             "texts",
-            "The items in their correct order; shown shuffled.",
+            "The items in their correct order; shown shuffled (plain text, shown as written).",
             min_items=2,
             required=True,
         ),
