@@ -444,8 +444,8 @@ cards:
 async def test_the_keyboard_scrolls_a_long_answer(tui_col: Any, tmp_path: Path):
     """Revealed or graded, a card longer than the screen scrolls with PageDown/PageUp,
     the arrows, End and Home, with the focus on nothing (the card area takes none: a
-    focus change restyled it and every line of the card). An answer widget with the
-    focus keeps its own arrows."""
+    focus change restyled it and every line of the card). (An answer widget with the
+    focus keeps its own arrows: the ordering tests select items with them.)"""
     async with studying(tui_col, tmp_path, LONG_DECK) as (app, pilot, screen):
         area = screen.query_one("#card-area")
         assert not area.focusable
@@ -480,8 +480,8 @@ async def test_the_keyboard_scrolls_a_long_answer(tui_col: Any, tmp_path: Path):
 
 async def test_no_rating_button_takes_the_focus_back_from_help(tui_col: Any, tmp_path: Path):
     """Back from the help screen with a card graded, nothing has the focus (Textual's
-    default gives it to the first widget that can take it, a rating button), so the
-    arrows still scroll the card and Enter rates it."""
+    default gives it to the first widget that can take it, a rating button), and
+    PageDown still scrolls the card."""
     async with studying(tui_col, tmp_path, LONG_DECK) as (app, pilot, screen):
         await press(pilot, "space")
         assert screen.grade is not None and app.focused is None
