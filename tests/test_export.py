@@ -658,3 +658,47 @@ def test_line_breaks_in_text_round_trip(text: str) -> None:
     rows = list(csv.DictReader(io.StringIO(handle.getvalue(), newline="")))
     assert [r["text"] for r in rows] == [str(csv_cell(text)), "next"]
     assert [int(r["n"]) for r in rows] == [-2, 3]
+
+
+def test_export_cards_flags_and_dates(tmp_path: Path) -> None:
+    """Each card's flags and dates as the collection holds them: a suspended card, one
+    buried until tomorrow's day start, one retired from its deck (kept, with its
+    history), one reviewed (due and last review), and a new one (no dates)."""
+    folder = tmp_path / "decks"
+    full = "deck: flags\ntitle: Flags\ncards:\n" + "".join(
+        f"  - id: c{i}\n    front: Question {i}\n    back: Answer {i}\n" for i in range(5)
+    )
+    deck = write_deck(folder, "flags.yaml", full)
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    with Collection.open(tmp_path / "c.db") as col:
+        col.import_decks([deck])
+        ids = {key: col.card_id("flags", key) for key in ("c0", "c1", "c2", "c3", "c4")}
+        session = col.study("flags", now=now)
+        card = session.next_card(now=now)
+        assert card is not None and card.key == "c0"
+        session.answer(card, rating=3, now=now)
+        col.suspend([ids["c1"]])
+        col.bury([ids["c2"]], now=now)
+        write_deck(folder, "flags.yaml", full.replace("  - id: c3\n", "  - id: gone\n"))
+        col.import_decks([deck])
+        handle = io.StringIO()
+        assert export_cards(col.store, handle, fmt="jsonl", deck="flags") == 6
+        rows = {r["card_key"]: r for r in map(json.loads, handle.getvalue().splitlines())}
+        browse = {r.key: r for r in col.browse("deck:flags", now=now)}
+    flags = {k: (r["suspended"], r["retired"], r["leech"]) for k, r in rows.items()}
+    assert flags == {
+        "c0": (False, False, False),
+        "c1": (True, False, False),
+        "c2": (False, False, False),
+        "c3": (False, True, False),
+        "c4": (False, False, False),
+        "gone": (False, False, False),
+    }
+    assert rows["c2"]["buried_until"] is not None
+    assert datetime.fromisoformat(rows["c2"]["buried_until"]) > now
+    assert [k for k, r in rows.items() if r["buried_until"]] == ["c2"]
+    reviewed = rows["c0"]
+    assert reviewed["state"] == "learning" and reviewed["reps"] == 1
+    assert datetime.fromisoformat(reviewed["last_review"]) == now
+    assert datetime.fromisoformat(reviewed["due"]) == browse["c0"].due > now
+    assert all(r["due"] is None and r["last_review"] is None for k, r in rows.items() if k != "c0")

@@ -162,35 +162,72 @@ def export_cards(store: Store, handle: IO[str], fmt: str = "csv", deck: str | No
         tags: dict[int, list[str]] = {}
         for card_id, tag in session.execute(select(card_tags_t.c.card_id, card_tags_t.c.tag)):
             tags.setdefault(card_id, []).append(tag)
+        # The columns the file needs, and no more: each date column costs a parse per
+        # card (created_at and updated_at doubled the time at 100,000 cards), and
+        # retired_at is only asked whether it is set.
+        c = cards_t.c
         query = (
-            select(cards_t, decks_t.c.slug)
-            .join(decks_t, decks_t.c.id == cards_t.c.deck_id)
-            .order_by(decks_t.c.title, cards_t.c.position)
+            select(
+                c.id,
+                decks_t.c.slug,
+                c.key,
+                c.type,
+                c.data,
+                c.state,
+                c.due,
+                c.last_review,
+                c.stability,
+                c.difficulty,
+                c.reps,
+                c.lapses,
+                c.suspended,
+                c.buried_until,
+                c.leech,
+                c.retired_at.is_not(None),
+            )
+            .join(decks_t, decks_t.c.id == c.deck_id)
+            .order_by(decks_t.c.title, c.position)
         )
         if deck is not None:
             query = query.where(decks_t.c.slug == deck)
         rows = []
-        for r in session.execute(query):
-            data = r.data
+        for (
+            card_id,
+            slug,
+            key,
+            card_type,
+            data,
+            state,
+            due,
+            last_review,
+            stability,
+            difficulty,
+            reps,
+            lapses,
+            suspended,
+            buried_until,
+            leech,
+            retired,
+        ) in session.execute(query):
             rows.append(
                 [
-                    r.id,
-                    r.slug,
-                    r.key,
-                    r.type,
-                    display_prompt(r.type, data),
-                    states.get(r.state, "?"),
-                    r.due.isoformat() if r.due else None,
-                    r.last_review.isoformat() if r.last_review else None,
-                    r.stability,
-                    r.difficulty,
-                    r.reps,
-                    r.lapses,
-                    bool(r.suspended),
-                    r.buried_until.isoformat() if r.buried_until else None,
-                    bool(r.leech),
-                    r.retired_at is not None,
-                    " ".join(tags.get(r.id, [])),
+                    card_id,
+                    slug,
+                    key,
+                    card_type,
+                    display_prompt(card_type, data),
+                    states.get(state, "?"),
+                    due.isoformat() if due else None,
+                    last_review.isoformat() if last_review else None,
+                    stability,
+                    difficulty,
+                    reps,
+                    lapses,
+                    bool(suspended),
+                    buried_until.isoformat() if buried_until else None,
+                    bool(leech),
+                    bool(retired),
+                    " ".join(tags.get(card_id, [])),
                 ]
             )
     if fmt == "csv":
