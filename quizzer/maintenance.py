@@ -300,7 +300,11 @@ def _wrong_states(
     logs_query = select(
         reviews_t.c.card_id, reviews_t.c.mode, reviews_t.c.rating, reviews_t.c.reviewed_at
     ).order_by(reviews_t.c.id)
-    cards_query = select(cards_t)
+    # The card's id, key, deck and memory state, and no more: its text (a JSON parse
+    # per card) and its other dates took a tenth of the check at 100,000 cards.
+    cards_query = select(
+        cards_t.c.id, cards_t.c.key, cards_t.c.deck_id, *(cards_t.c[f] for f in _FIELDS)
+    )
     if card_ids is None:
         chunks = [(logs_query, cards_query)]
     else:  # a bound parameter per id: a few hundred at a time
