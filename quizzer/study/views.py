@@ -48,6 +48,8 @@ _MARKS = re.compile(r"([\\`*_\[\]<&~])")
 #: The start of a line Markdown could read as a block: a heading, quote, list item,
 #: rule or setext underline (its mark is escaped).
 _BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^([-+=>#])", re.MULTILINE)
+#: Anything :func:`literal` changes: a mark, a block start, a leading space or tab.
+_ANY = re.compile(_MARKS.pattern + "|" + _BLOCK_START.pattern + r"|^[ \t]", re.MULTILINE)
 
 
 def literal(text: str) -> str:
@@ -61,6 +63,8 @@ def literal(text: str) -> str:
     backslash, which Markdown shows as the mark itself; leading spaces, which Markdown
     drops or reads as code, are dropped.
     """
+    if not _ANY.search(text):  # most options and answers: nothing to escape (0.3 µs)
+        return text
     text = "\n".join(line.lstrip(" \t") for line in text.split("\n"))
     text = _MARKS.sub(r"\\\1", text)
     return _BLOCK_START.sub(
