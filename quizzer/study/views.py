@@ -63,7 +63,7 @@ def literal(text: str) -> str:
     backslash, which Markdown shows as the mark itself; leading spaces, which Markdown
     drops or reads as code, are dropped.
     """
-    if not _ANY.search(text):  # most options and answers: nothing to escape (0.3 µs)
+    if not _ANY.search(text):  # most options and answers: nothing to escape (≈ 1 µs)
         return text
     text = "\n".join(line.lstrip(" \t") for line in text.split("\n"))
     text = _MARKS.sub(r"\\\1", text)

@@ -409,6 +409,12 @@ class ReviewScreen(Screen[None]):
         verdict = Text(label, style=style)
         if self.grade.message:
             verdict.append(f"  ({self.grade.message})", style="dim")
+        # The response's parts as given (the blanks of a cloze, the options ticked).
+        given = [
+            str(part)
+            for part in (response if isinstance(response, list | tuple) else [response])
+            if part is not None
+        ]
         if self.grade.verdict is Verdict.ALMOST and self.grade.diff:
             # A near miss: the character diff shows exactly what to fix.
             verdict.append("\n")
@@ -419,13 +425,10 @@ class ReviewScreen(Screen[None]):
         # Nothing typed but spaces is no answer ("(no answer)" says so), not a blank
         # "You answered:" line.
         elif self.grade.verdict in (Verdict.WRONG, Verdict.ALMOST) and any(
-            str(part).strip()
-            for part in (response if isinstance(response, list | tuple) else [response])
-            if part is not None
+            part.strip() for part in given
         ):
-            given = ", ".join(response) if isinstance(response, list | tuple) else response
             verdict.append("\nYou answered: ", style="dim")
-            verdict.append(plain(str(given), "strike"))
+            verdict.append(plain(", ".join(given), "strike"))
         shown = self.query_one("#verdict", Static)
         shown.update(verdict)
         shown.visible = True
@@ -441,7 +444,7 @@ class ReviewScreen(Screen[None]):
             await explain.update(markdown(card.explain))
             explain.display = True
         # The answer widgets are not disabled: the slot is hidden above, so Tab can't
-        # reach them, and the card area takes the focus (``_release_focus`` below).
+        # reach them, and the focus leaves them (``_release_focus`` below).
         # Disabling them, and enabling them for the next card, restyled each one
         # twice a card (1-2 ms).
         bar = self.query_one("#ratings", RatingBar)
