@@ -145,6 +145,29 @@ class StudySession:
                 session, [self._slugs[deck_id] for deck_id in self.deck_ids]
             )
             self._build(session, self.started)
+        #: The thread making room in SQLite's WAL for this session's answers (None on a
+        #: server): see :mod:`quizzer.store.wal`. It ends within tens of milliseconds.
+        self.wal_room: threading.Thread | None = None
+        if self.store.backend == "sqlite":
+            self.wal_room = threading.Thread(
+                target=self._make_wal_room, name="quizzer-wal-room", daemon=True
+            )
+            self.wal_room.start()
+
+    def _make_wal_room(self) -> None:
+        """Room in the WAL for the answers this session expects: its queue and the
+        learning cards due today. In its own thread, off the first card's way."""
+        from quizzer.store.wal import PAGES_PER_CARD, reserve_wal
+
+        try:
+            cards = len(self._queue)
+            if self.mode == "scheduled":
+                cards += self._learning_count(self.started)
+            reserve_wal(self.store, PAGES_PER_CARD * cards)
+        except Exception:
+            # Only time is at stake, and a traceback from this thread would be printed
+            # over the TUI: the answers report any real trouble with the database.
+            return
 
     # -- queue -------------------------------------------------------------------------
     def settings(self, slug: str) -> StudySettings:
