@@ -157,3 +157,38 @@ def test_the_room_thread_never_raises(studied: Collection, monkeypatch: pytest.M
     card = session.next_card(now=T0)
     assert card is not None
     session.answer(card, rating=3, now=T0)
+
+
+def test_a_nearly_full_disk_keeps_its_space(
+    studied: Collection, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quizzer.store.wal as wal
+
+    free = 2 * 4096 * 500  # twice the room; the room needs ten times
+    monkeypatch.setattr(
+        wal.shutil, "disk_usage", lambda _path: shutil._ntuple_diskusage(0, 0, free)
+    )
+    size = wal_size(db_path)
+    assert reserve_wal(studied.store, 500) == 0
+    assert wal_size(db_path) == size
+
+
+def test_a_full_database_is_left_as_it_was(studied: Collection, db_path: Path) -> None:
+    """SQLite's page limit at the file's size: the spill fails as on a full disk."""
+    from sqlalchemy import event
+
+    def limit(dbapi_connection: sqlite3.Connection, *_args: object) -> None:
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    before = dump(db_path)
+    event.listen(studied.store.engine, "checkout", limit)
+    try:
+        assert reserve_wal(studied.store, 500) == 0
+    finally:
+        event.remove(studied.store.engine, "checkout", limit)
+    assert dump(db_path) == before
+    with studied.store.read() as session:  # the connection was rolled back and restored
+        connection = session.connection()
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000

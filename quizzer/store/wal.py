@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,8 @@ PAGES_PER_CARD = 16
 MIN_PAGES = 64
 #: How long to wait for another writer before giving up on the room.
 _WAIT_MS = 100
+#: The room is made only on a disk with this many times as much free space.
+_FREE_FACTOR = 10
 #: Pages a spilling transaction keeps in memory (SQLite's default holds ~500).
 _SPILL_CACHE_PAGES = 16
 
@@ -48,9 +51,9 @@ def reserve_wal(store: Store, pages: int = WAL_CHECKPOINT_PAGES) -> int:
     checkpoint lets it hold), unless it already does; returns the bytes added.
 
     Nothing happens (and 0 is returned) on PostgreSQL, in memory, outside WAL mode,
-    on a read-only file, or when another process is writing: the room only saves time,
-    so an answer never waits for it, and a failure to make it (a full disk) is left to
-    the answers, which report their own errors.
+    on a read-only file, on a disk with little free space, or when another process is
+    writing: the room only saves time, and a failure to make it is left to the
+    answers, which report their own errors.
     """
     path = sqlite_path(store.url)
     if path is None:
@@ -73,6 +76,10 @@ def reserve_wal(store: Store, pages: int = WAL_CHECKPOINT_PAGES) -> int:
             missing = pages - max(0, before - 32) // (24 + page_size)
             if missing <= 0:
                 return 0
+            if shutil.disk_usage(os.path.dirname(wal) or ".").free < _FREE_FACTOR * (
+                missing * page_size
+            ):
+                return 0  # the last of the disk is the answers', not the room's
             cache = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
             cursor.execute(f"PRAGMA cache_size = {_SPILL_CACHE_PAGES}")
             # An answer holds the write lock for a millisecond; an import, for longer:
@@ -85,18 +92,19 @@ def reserve_wal(store: Store, pages: int = WAL_CHECKPOINT_PAGES) -> int:
                     cursor.execute(
                         "INSERT INTO quizzer_wal_room VALUES (zeroblob(?))", (missing * page_size,)
                     )
+                    # The spilled pages reach the disk now, with the write lock held,
+                    # not inside the next answer's commit (whose sync would wait for
+                    # all of them, while this thread synced them too).
+                    fd = os.open(wal, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
                 finally:
                     cursor.execute("ROLLBACK")
             finally:
                 cursor.execute(f"PRAGMA cache_size = {cache}")
                 cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            # The spilled pages reach the disk now, not inside the next answer's commit
-            # (whose sync would wait for all of them).
-            fd = os.open(wal, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
             return max(0, _size(wal) - before)
         except (sqlite3.Error, OSError):
             # Busy, read-only, a full disk, the file gone: the answers run as before.

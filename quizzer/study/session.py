@@ -149,20 +149,21 @@ class StudySession:
         #: server): see :mod:`quizzer.store.wal`. It ends within tens of milliseconds.
         self.wal_room: threading.Thread | None = None
         if self.store.backend == "sqlite":
-            self.wal_room = threading.Thread(
-                target=self._make_wal_room, name="quizzer-wal-room", daemon=True
-            )
-            self.wal_room.start()
-
-    def _make_wal_room(self) -> None:
-        """Room in the WAL for the answers this session expects: its queue and the
-        learning cards due today. In its own thread, off the first card's way."""
-        from quizzer.store.wal import PAGES_PER_CARD, reserve_wal
-
-        try:
+            # The answers this session expects: its queue and today's learning cards.
             cards = len(self._queue)
             if self.mode == "scheduled":
                 cards += self._learning_count(self.started)
+            self.wal_room = threading.Thread(
+                target=self._make_wal_room, args=(cards,), name="quizzer-wal-room", daemon=True
+            )
+            self.wal_room.start()
+
+    def _make_wal_room(self, cards: int) -> None:
+        """Room in the WAL for answering ``cards`` cards, in a thread of its own (off
+        the first card's way), on a connection of its own."""
+        from quizzer.store.wal import PAGES_PER_CARD, reserve_wal
+
+        try:
             reserve_wal(self.store, PAGES_PER_CARD * cards)
         except Exception:
             # Only time is at stake, and a traceback from this thread would be printed
