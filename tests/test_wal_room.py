@@ -192,3 +192,12 @@ def test_a_full_database_is_left_as_it_was(studied: Collection, db_path: Path) -
         connection = session.connection()
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+
+
+def test_no_room_for_a_session_with_nothing_to_answer(studied: Collection, db_path: Path) -> None:
+    studied.study(now=T0, tag="no-such-tag")  # the first session draws the seed
+    size = wal_size(db_path)
+    session = studied.study(now=T0, tag="no-such-tag")
+    assert session.remaining == 0
+    assert session.wal_room is None
+    assert wal_size(db_path) == size

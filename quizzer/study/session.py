@@ -146,13 +146,14 @@ class StudySession:
             )
             self._build(session, self.started)
         #: The thread making room in SQLite's WAL for this session's answers (None on a
-        #: server): see :mod:`quizzer.store.wal`. It ends within tens of milliseconds.
+        #: server, or with nothing to answer): see :mod:`quizzer.store.wal`. It ends
+        #: within tens of milliseconds.
         self.wal_room: threading.Thread | None = None
-        if self.store.backend == "sqlite":
-            # The answers this session expects: its queue and today's learning cards.
-            cards = len(self._queue)
-            if self.mode == "scheduled":
-                cards += self._learning_count(self.started)
+        # The answers this session expects: its queue and today's learning cards.
+        cards = len(self._queue)
+        if self.store.backend == "sqlite" and self.mode == "scheduled":
+            cards += self._learning_count(self.started)
+        if self.store.backend == "sqlite" and cards:
             self.wal_room = threading.Thread(
                 target=self._make_wal_room, args=(cards,), name="quizzer-wal-room", daemon=True
             )
