@@ -178,16 +178,18 @@ def test_a_full_database_is_left_as_it_was(studied: Collection, db_path: Path) -
     from sqlalchemy import event
 
     def limit(dbapi_connection: sqlite3.Connection, *_args: object) -> None:
+        # Room for 200 more pages: the spill fills the WAL with some before it fails.
         pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
-        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 200}")
 
     before = dump(db_path)
     event.listen(studied.store.engine, "checkout", limit)
     try:
-        assert reserve_wal(studied.store, 500) == 0
+        assert reserve_wal(studied.store, 2000) == 0
     finally:
         event.remove(studied.store.engine, "checkout", limit)
     assert dump(db_path) == before
+    assert wal_size(db_path) == 0  # folded and emptied: the room keeps no space
     with studied.store.read() as session:  # the connection was rolled back and restored
         connection = session.connection()
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
@@ -201,3 +203,63 @@ def test_no_room_for_a_session_with_nothing_to_answer(studied: Collection, db_pa
     assert session.remaining == 0
     assert session.wal_room is None
     assert wal_size(db_path) == size
+
+
+def test_a_session_without_answers_does_not_look_like_a_change(
+    studied: Collection, db_path: Path
+) -> None:
+    """Automatic backups go by the files' times: making the room changes no time."""
+    from quizzer.maintenance import backup_now, maybe_backup
+
+    studied.study(now=T0, tag="no-such-tag")  # the first session draws the seed
+    backup_now(studied)  # real times: backups compare them with the files'
+    later = datetime.now(UTC) + timedelta(hours=2)
+    session = studied.study(now=T0)
+    assert session.wal_room is not None
+    session.wal_room.join(timeout=30)
+    assert wal_size(db_path) >= frames(MIN_PAGES - 20)
+    assert maybe_backup(studied, now=later) is None
+    card = session.next_card(now=T0)
+    assert card is not None
+    session.answer(card, rating=3, now=T0)
+    assert maybe_backup(studied, now=later) is not None
+
+
+def test_closing_waits_for_the_room(studied: Collection, db_path: Path) -> None:
+    """The last connection folds the WAL into the file and deletes it, as without a room."""
+    from quizzer.store.db import dispose_engines
+
+    studied.close()
+    dispose_engines()
+    for _ in range(5):
+        session = Collection.open(db_path).study(now=T0)
+        assert session.wal_room is not None
+        dispose_engines()  # at once, while the room is being made
+        assert not session.wal_room.is_alive()
+        assert not Path(f"{db_path}-wal").exists()
+
+
+def test_a_process_exiting_at_once_leaves_no_wal(db_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    Collection.open(db_path).import_decks(
+        [write_deck(tmp_path, "room.yaml", deck_text(30))], now=T0
+    )
+    from quizzer.store.db import dispose_engines
+
+    dispose_engines()
+    script = textwrap.dedent(
+        f"""
+        from datetime import datetime, UTC
+        from quizzer import Collection
+        session = Collection.open({str(db_path)!r}).study(now=datetime(2026, 3, 2, 10, tzinfo=UTC))
+        assert session.wal_room is not None
+        """
+    )
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        assert not Path(f"{db_path}-wal").exists()

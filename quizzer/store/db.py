@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -207,8 +208,17 @@ def get_engine(url: str) -> Engine:
         return engine
 
 
+def _wait_for_rooms() -> None:
+    """Let a room being made in a WAL finish first (see :mod:`quizzer.store.wal`): it
+    would open a connection again and keep its WAL from being folded and deleted."""
+    wal = sys.modules.get("quizzer.store.wal")
+    if wal is not None:
+        wal.wait()
+
+
 def dispose_engine(url: str) -> None:
     """Close the pooled connections of ``url``'s engine and forget it."""
+    _wait_for_rooms()
     with _lock:
         engine = _engines.pop(url, None)
     if engine is not None:
@@ -217,6 +227,7 @@ def dispose_engine(url: str) -> None:
 
 def dispose_engines() -> None:
     """Close every pooled connection (before replacing a database file, and in tests)."""
+    _wait_for_rooms()
     with _lock:
         for engine in _engines.values():
             engine.dispose()

@@ -154,22 +154,9 @@ class StudySession:
         if self.store.backend == "sqlite" and self.mode == "scheduled":
             cards += self._learning_count(self.started)
         if self.store.backend == "sqlite" and cards:
-            self.wal_room = threading.Thread(
-                target=self._make_wal_room, args=(cards,), name="quizzer-wal-room", daemon=True
-            )
-            self.wal_room.start()
+            from quizzer.store import wal
 
-    def _make_wal_room(self, cards: int) -> None:
-        """Room in the WAL for answering ``cards`` cards, in a thread of its own (off
-        the first card's way), on a connection of its own."""
-        from quizzer.store.wal import PAGES_PER_CARD, reserve_wal
-
-        try:
-            reserve_wal(self.store, PAGES_PER_CARD * cards)
-        except Exception:
-            # Only time is at stake, and a traceback from this thread would be printed
-            # over the TUI: the answers report any real trouble with the database.
-            return
+            self.wal_room = wal.start(self.store, wal.PAGES_PER_CARD * cards)
 
     # -- queue -------------------------------------------------------------------------
     def settings(self, slug: str) -> StudySettings:
