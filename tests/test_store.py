@@ -7,8 +7,11 @@ import sys
 import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -265,3 +268,45 @@ def test_machines_opening_an_empty_server_at_once(db: str) -> None:
         t.join(60)
     assert errors == []
     assert current_revision(Store(db)) == HEAD
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    )
+    | st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [
+                timezone(timedelta(hours=5, minutes=30)),
+                timezone(-timedelta(hours=7)),
+                ZoneInfo("UTC"),
+            ]
+        ),
+    )
+)
+def test_utc_datetimes_are_stored_as_sqlalchemy_writes_them(moment: datetime) -> None:
+    """The SQLite fast path of UTCDateTime gives SQLAlchemy's own text, byte for byte."""
+    from sqlalchemy.dialects import sqlite
+
+    from quizzer.store.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    kind = UTCDateTime()
+    fast = kind.dialect_impl(dialect).bind_processor(dialect)
+    impl = kind.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+    assert fast(moment) == impl(moment.astimezone(UTC).replace(tzinfo=None))
+    assert kind.dialect_impl(dialect).result_processor(dialect, None)(fast(moment)) == moment
+
+
+def test_naive_datetimes_are_refused_on_the_fast_path_too() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from quizzer.store.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    with pytest.raises(ValueError, match="naive"):
+        process(datetime(2026, 3, 1, 12))
+    assert process(None) is None

@@ -197,11 +197,19 @@ def day_for(settings: StudySettings, now: datetime) -> StudyDay:
 
 
 # -- rows ----------------------------------------------------------------------------
+#: The card columns the study loop reads: all but the import's bookkeeping (its times
+#: and content hash), which would be converted for every card shown and answered.
+STUDY_COLUMNS = tuple(
+    column for column in cards_t.c if column.key not in ("created_at", "updated_at", "content_hash")
+)
+
+
 def card_query() -> Any:
-    """A select of every card column plus the deck slug, title and file path."""
+    """A select of the card's columns the study loop reads (:data:`STUDY_COLUMNS`) plus
+    the deck slug, title and file path."""
     return (
         select(
-            cards_t,
+            *STUDY_COLUMNS,
             decks_t.c.slug,
             decks_t.c.title.label("deck_title"),
             deck_sources_t.c.path.label("path"),
@@ -251,7 +259,7 @@ _CARD_ROW = Prepared(card_view_query().where(cards_t.c.id == bindparam("card_id"
 #: The answered card's note, locked, with its deck's slug: the card to answer and the
 #: siblings it may bury, in one statement.
 _NOTE_ROWS = Prepared(
-    _note_rows(cards_t, decks_t.c.slug).join(decks_t, decks_t.c.id == cards_t.c.deck_id)
+    _note_rows(*STUDY_COLUMNS, decks_t.c.slug).join(decks_t, decks_t.c.id == cards_t.c.deck_id)
 )
 _BURY = Prepared(
     update(cards_t).where(cards_t.c.id == bindparam("sibling_id")), column_keys=["buried_until"]
