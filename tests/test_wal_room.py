@@ -263,3 +263,37 @@ def test_a_process_exiting_at_once_leaves_no_wal(db_path: Path, tmp_path: Path) 
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
         assert not Path(f"{db_path}-wal").exists()
+
+
+def test_the_wal_is_folded_at_exit(db_path: Path, tmp_path: Path) -> None:
+    """A process that still holds its collection when it ends (as the app does, with
+    its objects frozen out of the collector's reach) folds the WAL into the file and
+    deletes it: no room of up to 16 MiB is left beside the file, and the file alone
+    holds every answer."""
+    import subprocess
+    import sys
+    import textwrap
+
+    Collection.open(db_path).import_decks(
+        [write_deck(tmp_path, "room.yaml", deck_text(30))], now=T0
+    )
+    from quizzer.store.db import dispose_engines
+
+    dispose_engines()
+    script = textwrap.dedent(
+        f"""
+        from datetime import datetime, UTC
+        from quizzer import Collection
+        when = datetime(2026, 3, 2, 10, tzinfo=UTC)
+        COL = Collection.open({str(db_path)!r})
+        SESSION = COL.study(now=when)
+        SESSION.answer(SESSION.next_card(now=when), rating=3, now=when)
+        import gc
+        gc.freeze()  # as the app's start-up does: nothing is collected at exit
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not Path(f"{db_path}-wal").exists()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("SELECT count(*) FROM reviews").fetchone() == (1,)

@@ -16,6 +16,7 @@ other (see :func:`quizzer.study.repo.answer_card`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sqlite3
@@ -67,6 +68,7 @@ T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+_closing_at_exit = False
 
 
 def masked_url(url: str) -> str:
@@ -167,6 +169,7 @@ def _setup_sqlite(engine: Engine) -> None:
 
 def get_engine(url: str) -> Engine:
     """The process's engine for ``url``, created on first use."""
+    global _closing_at_exit
     with _lock:
         engine = _engines.get(url)
         if engine is None:
@@ -204,6 +207,13 @@ def get_engine(url: str) -> Engine:
                 ) from exc
             if backend == "sqlite":
                 _setup_sqlite(engine)
+            if not _closing_at_exit:
+                _closing_at_exit = True
+                # Close the connections at exit ourselves: the app freezes its objects
+                # out of the collector's reach (quizzer.startup), so they were never
+                # closed, and SQLite never folded the WAL into the file and deleted it.
+                # A copy of the file alone then lacked the latest answers.
+                atexit.register(dispose_engines)
             _engines[url] = engine
         return engine
 
