@@ -297,3 +297,20 @@ def test_the_wal_is_folded_at_exit(db_path: Path, tmp_path: Path) -> None:
     assert not Path(f"{db_path}-wal").exists()
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("SELECT count(*) FROM reviews").fetchone() == (1,)
+
+
+def test_answers_given_while_the_room_is_made(studied: Collection, db_path: Path) -> None:
+    """The first answers wait for the room's lock instead of failing, and all are kept."""
+    session = studied.study(now=T0)
+    assert session.wal_room is not None
+    answered = []
+    for i in range(8):  # at once: the first ones overlap the room
+        when = T0 + timedelta(seconds=i)
+        card = session.next_card(now=when)
+        assert card is not None
+        answered.append(session.answer(card, rating=3, now=when).review_id)
+    session.wal_room.join(timeout=30)
+    with sqlite3.connect(db_path) as raw:
+        ids = [row[0] for row in raw.execute("SELECT id FROM reviews ORDER BY id")]
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert ids == answered
