@@ -68,7 +68,6 @@ T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
-_closing_at_exit = False
 
 
 def masked_url(url: str) -> str:
@@ -169,7 +168,6 @@ def _setup_sqlite(engine: Engine) -> None:
 
 def get_engine(url: str) -> Engine:
     """The process's engine for ``url``, created on first use."""
-    global _closing_at_exit
     with _lock:
         engine = _engines.get(url)
         if engine is None:
@@ -207,13 +205,6 @@ def get_engine(url: str) -> Engine:
                 ) from exc
             if backend == "sqlite":
                 _setup_sqlite(engine)
-            if not _closing_at_exit:
-                _closing_at_exit = True
-                # Close the connections at exit ourselves: the app freezes its objects
-                # out of the collector's reach (quizzer.startup), so they were never
-                # closed, and SQLite never folded the WAL into the file and deleted it.
-                # A copy of the file alone then lacked the latest answers.
-                atexit.register(dispose_engines)
             _engines[url] = engine
         return engine
 
@@ -242,6 +233,13 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+
+
+# Close the connections at exit ourselves: the app freezes its objects out of the
+# collector's reach (quizzer.startup), so they were never closed, and SQLite never
+# folded the WAL into the file and deleted it; a copy of the file alone then lacked
+# the latest answers. With no engine yet this does nothing.
+atexit.register(dispose_engines)
 
 
 #: Words of driver messages that mean the server is unreachable or went away.
