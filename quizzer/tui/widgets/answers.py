@@ -186,8 +186,11 @@ class OrderAnswer(Vertical):
         )
         yield OptionList(*self._labels(), id="order-items")
 
+    def _label(self, index: int) -> Text:
+        return plain(f"{index + 1}. {self.items[index]}")
+
     def _labels(self) -> list[Text]:
-        return [plain(f"{i}. {item}") for i, item in enumerate(self.items, 1)]
+        return [self._label(index) for index in range(len(self.items))]
 
     def on_mount(self) -> None:
         view = self.query_one(OptionList)
@@ -211,9 +214,8 @@ class OrderAnswer(Vertical):
         if not 0 <= target < len(self.items):
             return
         self.items[index], self.items[target] = self.items[target], self.items[index]
-        labels = self._labels()
         for row in (index, target):
-            view.replace_option_prompt_at_index(row, labels[row])
+            view.replace_option_prompt_at_index(row, self._label(row))
         view.highlighted = target
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
