@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -240,63 +243,56 @@ def test_closing_waits_for_the_room(studied: Collection, db_path: Path) -> None:
         assert not Path(f"{db_path}-wal").exists()
 
 
-def test_a_process_exiting_at_once_leaves_no_wal(db_path: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-    import textwrap
+@pytest.fixture
+def imported(db_path: Path, tmp_path: Path) -> Path:
+    """The 30-card collection, every connection to it closed (for another process)."""
+    from quizzer.store.db import dispose_engines
 
     Collection.open(db_path).import_decks(
         [write_deck(tmp_path, "room.yaml", deck_text(30))], now=T0
     )
-    from quizzer.store.db import dispose_engines
-
     dispose_engines()
+    return db_path
+
+
+def run_study(db_path: Path, body: str) -> subprocess.CompletedProcess[str]:
+    """Run ``body`` in a new Python process, after it opened a study session on
+    ``db_path`` as ``SESSION`` at ``WHEN`` (and kept it, and its collection)."""
     script = textwrap.dedent(
         f"""
         from datetime import datetime, UTC
         from quizzer import Collection
-        session = Collection.open({str(db_path)!r}).study(now=datetime(2026, 3, 2, 10, tzinfo=UTC))
-        assert session.wal_room is not None
+        WHEN = datetime(2026, 3, 2, 10, tzinfo=UTC)
+        SESSION = Collection.open({str(db_path)!r}).study(now=WHEN)
         """
-    )
+    ) + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
+def test_a_process_exiting_at_once_leaves_no_wal(imported: Path) -> None:
     for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        done = run_study(imported, "assert SESSION.wal_room is not None\n")
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""
-        assert not Path(f"{db_path}-wal").exists()
+        assert not Path(f"{imported}-wal").exists()
 
 
-def test_the_wal_is_folded_at_exit(db_path: Path, tmp_path: Path) -> None:
+def test_the_wal_is_folded_at_exit(imported: Path) -> None:
     """A process that still holds its collection when it ends (as the app does, with
     its objects frozen out of the collector's reach) folds the WAL into the file and
     deletes it: no room of up to 16 MiB is left beside the file, and the file alone
     holds every answer."""
-    import subprocess
-    import sys
-    import textwrap
-
-    Collection.open(db_path).import_decks(
-        [write_deck(tmp_path, "room.yaml", deck_text(30))], now=T0
-    )
-    from quizzer.store.db import dispose_engines
-
-    dispose_engines()
-    script = textwrap.dedent(
-        f"""
-        from datetime import datetime, UTC
-        from quizzer import Collection
-        when = datetime(2026, 3, 2, 10, tzinfo=UTC)
-        COL = Collection.open({str(db_path)!r})
-        SESSION = COL.study(now=when)
-        SESSION.answer(SESSION.next_card(now=when), rating=3, now=when)
+    done = run_study(
+        imported,
+        """
+        SESSION.answer(SESSION.next_card(now=WHEN), rating=3, now=WHEN)
         import gc
         gc.freeze()  # as the app's start-up does: nothing is collected at exit
-        """
+        """,
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert not Path(f"{db_path}-wal").exists()
-    with sqlite3.connect(db_path) as raw:
+    assert not Path(f"{imported}-wal").exists()
+    with sqlite3.connect(imported) as raw:
         assert raw.execute("SELECT count(*) FROM reviews").fetchone() == (1,)
 
 
