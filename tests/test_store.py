@@ -146,6 +146,31 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         Collection.open(tmp_path / "nope" / "x.db")
 
 
+def test_the_last_returned_connection_is_reused(col: Collection) -> None:
+    """With two connections pooled, units of work in turn take the warm one each time
+    (first in, first out, they alternated, and each found the other's commits)."""
+    from sqlalchemy import event
+
+    taken: list[int] = []
+
+    def on_checkout(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
+        taken.append(id(dbapi_connection))
+
+    with col.store.direct(write=False), col.store.direct(write=False):
+        pass  # two connections are open at once, then both are back in the pool
+    event.listen(col.store.engine, "checkout", on_checkout)
+    try:
+        for _ in range(4):
+            with col.store.write() as session:
+                session.merge(Setting(scope="", key="x", value=1))
+            with col.store.direct(write=False):
+                pass
+    finally:
+        event.remove(col.store.engine, "checkout", on_checkout)
+    assert len(taken) == 8
+    assert len(set(taken)) == 1
+
+
 def test_one_engine_per_url(db_path: Path) -> None:
     url = resolve_url(db_path)
     assert get_engine(url) is get_engine(url)
