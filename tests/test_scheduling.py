@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizzer import Collection, Rating
+from quizzer.study import scheduler as scheduler_module
 from quizzer.study.days import local_zone, study_day
 from quizzer.study.scheduler import (
     MemoryState,
@@ -337,6 +338,48 @@ def test_preview_is_what_review_applies() -> None:
         for rating in Rating:
             after = review(memory, rating, now, FUZZ, "seed")
             assert shown[rating] == after.due - now
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.one_of(SCHEDULERS, st.just(FUZZ)),
+    st.lists(st.tuples(RATINGS, DELAYS), min_size=1, max_size=12),
+    st.one_of(st.sampled_from([0, 1, 59, 3600, 86399, 86400]), st.integers(0, 3 * 86400)),
+)
+def test_an_answer_after_its_preview_is_what_fsrs_gives(
+    study: StudySettings, answers, wait: int
+) -> None:
+    """The answer takes its state from the preview shown ``wait`` seconds before (see
+    ``review``): it must be the state computed from scratch, across day boundaries."""
+    memory, now = MemoryState(), START
+    for i, (rating, delay) in enumerate(answers):
+        if i:
+            now = memory.due if delay is None else now + timedelta(seconds=delay)
+        seed = f"seed:{i}"
+        preview(memory, now, study, seed)
+        answered_at = now + timedelta(seconds=wait)
+        after = review(memory, rating, answered_at, study, seed)
+        scheduler_module._previewed.clear()
+        assert after == review(memory, rating, answered_at, study, seed)
+        memory, now = after, answered_at
+
+
+def test_an_answer_after_its_preview_runs_no_fsrs(monkeypatch: pytest.MonkeyPatch) -> None:
+    memory = review_state(30)
+    now = memory.due
+    assert now is not None
+    preview(memory, now, FUZZ, "seed")
+    calls: list[object] = []
+    original = fsrs.Scheduler.review_card
+    monkeypatch.setattr(
+        fsrs.Scheduler, "review_card", lambda *a, **k: calls.append(a) or original(*a, **k)
+    )
+    review(memory, Rating.GOOD, now + timedelta(seconds=20), FUZZ, "seed")
+    assert calls == []
+    review(memory, Rating.GOOD, now + timedelta(seconds=20), FUZZ, "another seed")
+    review(memory, Rating.GOOD, now + timedelta(days=1), FUZZ, "seed")  # a day later
+    review(memory, Rating.GOOD, now, StudySettings(desired_retention=0.8), "seed")
+    assert len(calls) == 3
 
 
 def test_preview_intervals_are_applied_end_to_end(db_path: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ interval previewed on a rating button is the one that answer gets.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -125,16 +126,17 @@ class _SeededDraw:
         return _first_draw(self.seed)
 
 
+_FUZZ_RANGES = tuple((r["start"], r["end"], r["factor"]) for r in FUZZ_RANGES)
+
+
 def fuzz_interval(interval: timedelta, maximum_interval: int, rng: _Draws) -> timedelta:
     """py-fsrs's fuzz formula, drawing from ``rng`` instead of the global random source."""
     days = interval.days
     if days < 2.5:
         return interval
     delta = 1.0
-    for fuzz_range in FUZZ_RANGES:
-        delta += fuzz_range["factor"] * max(
-            min(float(days), fuzz_range["end"]) - fuzz_range["start"], 0.0
-        )
+    for start, end, factor in _FUZZ_RANGES:
+        delta += factor * max(min(float(days), end) - start, 0.0)
     low = max(2, round(days - delta))
     high = min(round(days + delta), maximum_interval)
     low = min(low, high)
@@ -156,6 +158,42 @@ def _to_fsrs(memory: MemoryState, now: datetime) -> FsrsCard:
     )
 
 
+_FSRS_RATINGS = {int(rating): FsrsRating(int(rating)) for rating in Rating}
+
+_Shown = tuple[datetime, StudySettings, dict[int, MemoryState]]
+#: The four states each card's preview computed, by (state before, fuzz seed):
+#: (when, settings, state after each rating). The answer that follows takes its state
+#: from here instead of running fsrs again, when that gives the same state (see
+#: :func:`review`). Bounded: the oldest entry goes first.
+_previewed: dict[tuple[MemoryState, str], _Shown] = {}
+_PREVIEWS_KEPT = 256
+
+
+def _after(
+    scheduler: Scheduler,
+    card: FsrsCard,
+    memory: MemoryState,
+    rating: int,
+    now: datetime,
+    settings: StudySettings,
+    seed: str,
+) -> MemoryState:
+    after, _ = scheduler.review_card(card, _FSRS_RATINGS[rating], review_datetime=now)
+    due = after.due
+    if settings.fuzz and after.state is State.Review:
+        due = now + fuzz_interval(due - now, settings.maximum_interval, _SeededDraw(seed))
+    return MemoryState(
+        int(after.state),
+        after.step,
+        after.stability,
+        after.difficulty,
+        due,
+        now,
+        memory.reps + 1,
+        memory.lapses + (memory.state == State.Review and rating == Rating.AGAIN),
+    )
+
+
 def review(
     memory: MemoryState, rating: Rating | int, now: datetime, settings: StudySettings, seed: str
 ) -> MemoryState:
@@ -168,22 +206,34 @@ def review(
         settings: The deck's settings.
         seed: Seeds the fuzz; the same seed always gives the same due date.
     """
-    card, _ = scheduler_for(settings).review_card(
-        _to_fsrs(memory, now), FsrsRating(int(rating)), review_datetime=now
-    )
-    due = card.due
-    if settings.fuzz and card.state == State.Review:
-        due = now + fuzz_interval(due - now, settings.maximum_interval, _SeededDraw(seed))
-    lapsed = memory.state == State.Review and int(rating) == Rating.AGAIN
-    return MemoryState(
-        int(card.state),
-        card.step,
-        card.stability,
-        card.difficulty,
-        due,
-        now,
-        memory.reps + 1,
-        memory.lapses + lapsed,
+    rating = int(rating)
+    shown = _previewed.get((memory, seed))
+    if shown is not None:
+        at, shown_settings, states = shown
+        last = memory.last_review
+        # fsrs reads the time of a review only as whole days since the last one, and
+        # counts the interval from it: the state previewed at ``at`` is this answer's,
+        # moved by the seconds between the two, while those days are the same. (A
+        # time zone other than the preview's goes to fsrs, which refuses all but UTC.)
+        if (
+            (shown_settings is settings or shown_settings == settings)
+            and (last is None or (now - last).days == (at - last).days)
+            and now.tzinfo is at.tzinfo
+        ):
+            state = states[rating]
+            assert state.due is not None
+            return MemoryState(
+                state.state,
+                state.step,
+                state.stability,
+                state.difficulty,
+                state.due + (now - at),
+                now,
+                state.reps,
+                state.lapses,
+            )
+    return _after(
+        scheduler_for(settings), _to_fsrs(memory, now), memory, rating, now, settings, seed
     )
 
 
@@ -191,12 +241,17 @@ def preview(
     memory: MemoryState, now: datetime, settings: StudySettings, seed: str
 ) -> dict[Rating, timedelta]:
     """The interval each rating would give, exactly as :func:`review` would apply it."""
-    out = {}
-    for rating in Rating:
-        after = review(memory, rating, now, settings, seed)
-        assert after.due is not None
-        out[rating] = after.due - now
-    return out
+    scheduler = scheduler_for(settings)
+    card = _to_fsrs(memory, now)  # fsrs copies the card it is given: one serves all four
+    states = {
+        int(rating): _after(scheduler, card, memory, int(rating), now, settings, seed)
+        for rating in Rating
+    }
+    if len(_previewed) >= _PREVIEWS_KEPT:
+        with contextlib.suppress(StopIteration, RuntimeError, KeyError):
+            del _previewed[next(iter(_previewed))]
+    _previewed[memory, seed] = (now, settings, states)
+    return {rating: states[rating].due - now for rating in Rating}  # type: ignore[operator]
 
 
 def retrievability(memory: MemoryState, now: datetime, settings: StudySettings) -> float:
