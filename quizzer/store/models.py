@@ -113,18 +113,8 @@ class Card(_Table, table=True):
         Index("ix_cards_deck_note", "deck_id", "note_key"),
         # Also the index of due cards: a query on ``due`` names the states it wants
         # (``STUDIED_STATES``). A second index on ``due`` alone cost every answer two
-        # more pages of WAL (migration 0005). It holds what decides whether a card is
-        # studied now, so counting the learning cards due reads no table rows (0006).
-        Index(
-            "ix_cards_state_due",
-            "state",
-            "due",
-            "deck_id",
-            "suspended",
-            "buried_until",
-            "retired_at",
-            "type",
-        ),
+        # more pages of WAL (migration 0005).
+        Index("ix_cards_state_due", "state", "due"),
         # New cards only: an answer to a review card doesn't touch it. Migration 0004
         # makes it partial on both backends; the schema is only ever made by the
         # migrations. Here it says so for SQLite alone: a ``postgresql_where`` would

@@ -20,7 +20,7 @@ from quizzer.store.db import Store, StoreError, sqlite_path
 
 __all__ = ["HEAD", "REVISIONS", "current_revision", "ensure_schema", "upgrade"]
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
