@@ -308,6 +308,49 @@ async def test_header_counts_follow_every_answer(tui_col, deck_dir, clock):
         assert len(learning_seen) > 1  # the counts moved, and the header with them
 
 
+async def test_header_counts_wait_for_the_card_frame(tui_col, deck_dir, clock, monkeypatch):
+    """The count of learning cards runs once the new card's frame is painted: run at
+    once, it held the interpreter while the UI thread laid the card out."""
+    from quizzer.study.session import StudySession
+    from quizzer.tui.screens.review import ReviewScreen
+
+    events: list[str] = []
+    counts, show_card = StudySession.counts, ReviewScreen.show_card
+
+    def counted(self, now=None):
+        events.append("counts")
+        return counts(self, now)
+
+    async def shown(self, card, *args):
+        await show_card(self, card, *args)
+        events.append("shown")
+
+    monkeypatch.setattr(StudySession, "counts", counted)
+    monkeypatch.setattr(ReviewScreen, "show_card", shown)
+    app = make_app(tui_col, [deck_dir], clock)
+    display = app._display
+
+    def painted(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None:
+            events.append("frame")
+
+    app._display = painted
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot, app)
+        for _ in range(4):
+            await answer_right(pilot, screen, rating="3")
+            if app.screen is not screen:
+                break
+    shown_then_counted = [
+        events[events.index("shown", start) : events.index("counts", start) + 1]
+        for start, event in enumerate(events)
+        if event == "shown" and "counts" in events[start:]
+    ]
+    assert len(shown_then_counted) >= 3, events
+    assert all("frame" in between for between in shown_then_counted), events
+
+
 async def test_header_keeps_its_title_when_the_counts_fail(tui_col, deck_dir, clock, monkeypatch):
     """The counts follow the card; if the server can't be reached for them, the card
     stays, and the header still names the deck and what was done (it was left blank)."""
