@@ -171,7 +171,10 @@ def _is_file_db(url: Any) -> bool:
     single connection of an in-memory database."""
     from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
-    return bool(SQLiteDialect_pysqlite._is_url_file_db(url))
+    check = getattr(SQLiteDialect_pysqlite, "_is_url_file_db", None)  # SQLAlchemy's own
+    if check is not None:
+        return bool(check(url))
+    return url.database not in (None, "", ":memory:") and "mode=memory" not in str(url)
 
 
 def get_engine(url: str) -> Engine:
