@@ -149,14 +149,15 @@ class StudySession:
         #: server, or with nothing to answer): see :mod:`quizzer.store.wal`. It ends
         #: within tens of milliseconds.
         self.wal_room: threading.Thread | None = None
-        # The answers this session expects: its queue and today's learning cards.
-        cards = len(self._queue)
-        if self.store.backend == "sqlite" and self.mode == "scheduled":
-            cards += self._learning_count(self.started)
-        if self.store.backend == "sqlite" and cards:
-            from quizzer.store import wal
+        if self.store.backend == "sqlite":
+            # The answers this session expects: its queue and today's learning cards.
+            cards = len(self._queue)
+            if self.mode == "scheduled":
+                cards += self._learning_count(self.started)
+            if cards:
+                from quizzer.store import wal
 
-            self.wal_room = wal.start(self.store, wal.PAGES_PER_CARD * cards)
+                self.wal_room = wal.start(self.store, wal.PAGES_PER_CARD * cards)
 
     # -- queue -------------------------------------------------------------------------
     def settings(self, slug: str) -> StudySettings:
