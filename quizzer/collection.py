@@ -88,7 +88,9 @@ class Collection:
         return cls(store)
 
     def close(self) -> None:
-        """Release the collection. The process's engine stays pooled for reuse."""
+        """Release the collection: its connections go back to the process's engine,
+        which stays pooled for reuse."""
+        self.store.release()
 
     def __enter__(self) -> Collection:
         return self

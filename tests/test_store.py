@@ -5,23 +5,46 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import select
 
 from quizzer.collection import Collection
 from quizzer.errors import StoreError
 from quizzer.store.db import Store, get_engine, resolve_url
-from quizzer.store.models import Deck, Setting
+from quizzer.store.direct import Prepared
+from quizzer.store.models import Deck, Setting, settings_t
 from quizzer.store.schema import HEAD, current_revision, upgrade
 
 pytestmark = pytest.mark.backends
+
+ADD_SETTING = Prepared(insert(settings_t), ["key", "value"])  # scope: its default, ""
+
+
+@contextmanager
+def checkouts(engine: Any) -> Iterator[list[int]]:
+    """The connections taken from ``engine``'s pool meanwhile (their ids, in order)."""
+    from sqlalchemy import event
+
+    taken: list[int] = []
+
+    def on_checkout(dbapi_connection: object, _record: object, _proxy: object) -> None:
+        taken.append(id(dbapi_connection))
+
+    event.listen(engine, "checkout", on_checkout)
+    try:
+        yield taken
+    finally:
+        event.remove(engine, "checkout", on_checkout)
 
 
 @pytest.mark.backends("sqlite")
@@ -149,26 +172,78 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_last_returned_connection_is_reused(col: Collection) -> None:
     """With two connections pooled, units of work in turn take the warm one each time
     (first in, first out, they alternated, and each found the other's commits)."""
-    from sqlalchemy import event
-
-    taken: list[int] = []
-
-    def on_checkout(dbapi_connection, _record, _proxy):  # type: ignore[no-untyped-def]
-        taken.append(id(dbapi_connection))
-
     with col.store.direct(write=False), col.store.direct(write=False):
         pass  # two connections are open at once, then both are back in the pool
-    event.listen(col.store.engine, "checkout", on_checkout)
-    try:
+    with checkouts(col.store.engine) as taken:
         for _ in range(4):
             with col.store.write() as session:
                 session.merge(Setting(scope="", key="x", value=1))
             with col.store.direct(write=False):
                 pass
-    finally:
-        event.remove(col.store.engine, "checkout", on_checkout)
     assert len(taken) == 8
     assert len(set(taken)) == 1
+
+
+@pytest.mark.backends("sqlite")
+def test_units_of_work_in_a_row_keep_their_connection(col: Collection) -> None:
+    """The study loop's units of work (``Store.direct``) on an SQLite file take the
+    connection the last one left, without going through the pool; a session takes it
+    back through the pool, so both still use one warm connection."""
+    with checkouts(col.store.engine) as taken:
+        for n in range(5):
+            with col.store.direct(write=True) as db:
+                db.run(ADD_SETTING, {"key": f"x{n}", "value": 1})
+            with col.store.direct(write=False):
+                pass
+        assert len(taken) == 1
+        with col.store.read() as session:
+            session.execute(text("SELECT 1"))
+        with col.store.direct(write=False):
+            pass
+    assert len(taken) == 3
+    assert len(set(taken)) == 1
+
+
+@pytest.mark.backends("sqlite")
+def test_a_failed_unit_of_work_keeps_no_lock(db_path: Path) -> None:
+    """A unit of work that raised goes back to the pool, rolled back, rather than being
+    kept: another process can write at once."""
+    import sqlite3
+
+    col = Collection.open(db_path)
+    with pytest.raises(RuntimeError), col.store.direct(write=True) as db:
+        db.run(ADD_SETTING, {"key": "x", "value": 1})
+        raise RuntimeError("the answer fails after its first statement")
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        assert other.execute("SELECT count(*) FROM settings WHERE key = 'x'").fetchone() == (0,)
+    finally:
+        other.close()
+
+
+@pytest.mark.backends("sqlite")
+def test_disposing_closes_the_kept_connection(db_path: Path) -> None:
+    """The connection a unit of work kept is closed with the pool's (at exit too), so
+    the last connection to close still folds the WAL into the file and deletes it; a
+    unit of work that was running meanwhile does not keep its connection after that."""
+    from quizzer.store.db import dispose_engines
+
+    col = Collection.open(db_path)
+    with col.store.direct(write=True) as db:
+        db.run(ADD_SETTING, {"key": "x", "value": 1})
+    wal = Path(f"{db_path}-wal")
+    assert wal.exists()
+    dispose_engines()
+    assert not wal.exists()
+    col = Collection.open(db_path)
+    with col.store.direct(write=True) as db:
+        db.run(ADD_SETTING, {"key": "y", "value": 1})
+        dispose_engines()  # say, at exit while a worker's answer is being written
+    with checkouts(col.store.engine) as taken, col.store.direct(write=False):
+        pass
+    assert len(taken) == 1  # from the pool: the unit of work did not keep its own
 
 
 def test_one_engine_per_url(db_path: Path) -> None:
