@@ -337,7 +337,7 @@ async def test_keys_while_the_next_card_is_put_together(tui_col, tmp_path: Path,
         assert "It hides a span." not in screen_text(app)
         await press(pilot, "space")
         assert screen.grade is not None and "It hides a span." in screen_text(app)
-        assert screen.query_one("#answer").display and screen.query_one("#ratings").display
+        assert screen.query_one("#answer").display and screen.query_one("#ratings").visible
 
 
 async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path, monkeypatch):
@@ -366,10 +366,10 @@ async def test_a_second_enter_while_the_verdict_is_shown(tui_col, tmp_path: Path
         await settle(pilot)
         assert app.is_running and screen.card.key == "choice-a"
         assert screen.grade is not None and screen.grade.correct
-        assert "encoder-only" in screen_text(app) and screen.query_one("#ratings").display
+        assert "encoder-only" in screen_text(app) and screen.query_one("#ratings").visible
         await press(pilot, "enter")
         assert screen.card.key == "plain-2" and screen.grade is None
-        assert not screen.query_one("#ratings").display
+        assert not screen.query_one("#ratings").visible
 
 
 @contextlib.asynccontextmanager

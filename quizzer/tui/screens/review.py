@@ -161,7 +161,7 @@ class ReviewScreen(Screen[None]):
         yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#ratings").display = False
+        self.query_one("#ratings").visible = False
         self.load_next()
 
     # -- loading cards -----------------------------------------------------------------
@@ -275,7 +275,7 @@ class ReviewScreen(Screen[None]):
             # remove and a mount, for nothing on screen).
             self.query_one("#answer", CardText).display = False
             self.query_one("#explain", CardText).display = False
-            self.query_one("#ratings").display = False
+            self.query_one("#ratings").visible = False
             await self._mount_answer(card)
             self.query_one("#card-area").scroll_home(animate=False)
 
@@ -463,7 +463,7 @@ class ReviewScreen(Screen[None]):
             card.intervals,
             suggested if suggested else Rating.GOOD if self.grade.verdict is Verdict.SELF else None,
         )
-        bar.display = True
+        bar.visible = True
         self._release_focus()
         self.query_one("#verdict").scroll_visible(animate=False)
 
