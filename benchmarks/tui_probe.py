@@ -216,8 +216,11 @@ def card_shaped_app() -> Any:
             with self.batch_update():
                 for name, value in texts.items():
                     self.query_one(f"#{name}", Static).update(value)
-                for name in ("verdict", "answer", "ratings"):
-                    self.query_one(f"#{name}").display = revealed
+                # As the review screen does: the verdict's line and the rating bar keep
+                # their place while hidden, the answer and the slot leave the layout.
+                for name in ("verdict", "ratings"):
+                    self.query_one(f"#{name}").visible = revealed
+                self.query_one("#answer").display = revealed
                 self.query_one("#slot").display = not revealed
 
         def show_card(self) -> None:
