@@ -485,7 +485,8 @@ class Store:
         server; each statement still sees one committed state. Whatever the block leaves
         open (an exception) is rolled back when the connection goes back to the pool.
         Driver errors become :class:`StoreError` as in :meth:`write`; a connection the
-        server dropped is discarded.
+        server dropped is discarded. On an SQLite file, a unit of work that ends cleanly
+        keeps its connection for the next one instead of returning it (see ``_park``).
         """
         from quizzer.store.direct import Direct
 
