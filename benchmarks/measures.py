@@ -248,28 +248,44 @@ def measure_answer(scale: dict[str, Any], work: Path) -> list[dict[str, Any]]:
     from quizzer.collection import Collection
     from quizzer.store.db import dispose_engines
 
-    built = _built(scale, work, "answer")
-    # One Anki run before ours and the others after, so that a busy spell on the shared
-    # machine is less likely to fall on one side only.
-    anki, why = _anki(built["cards"], scale["answers"])
-    col = Collection.open(built["db"])
-    now = START.__class__.fromisoformat(built["end"])
-    samples = _timed_answers([col.study(now=now)], now, scale["answers"])[0]
-    dispose_engines()
-    ours = summary(samples) if samples else dict(SKIPPED)
-    if anki and scale["anki_runs"] > 1:
-        more, why = _anki(built["cards"], scale["answers"], runs=scale["anki_runs"] - 1)
-        anki += more
+    # As many runs of ours as of Anki's, in turn (Anki, ours, Anki, ours...), each on a
+    # fresh copy of the collection, and each side's median and p99 the median of its
+    # runs': a busy spell on the shared machine then falls on both sides alike, where
+    # one run of ours among Anki's three moved the ratio by a third from run to run.
+    anki: list[dict[str, Any]] = []
+    why = ""
+    runs: list[dict[str, float]] = []
+    built: dict[str, Any] = {}
+    for run in range(max(1, scale["anki_runs"])):
+        built = _built(scale, work, "answer")
+        if run == 0 or anki:
+            more, why = _anki(built["cards"], scale["answers"])
+            anki += more
+        col = Collection.open(built["db"])
+        now = START.__class__.fromisoformat(built["end"])
+        samples = _timed_answers([col.study(now=now)], now, scale["answers"])[0]
+        dispose_engines()
+        if samples:
+            runs.append(summary(samples))
+    ours = dict(SKIPPED)
+    if runs:
+        ours = {"median": round(statistics.median(r["median"] for r in runs), 3),
+                "p95": round(statistics.median(r["p95"] for r in runs), 3),
+                "p99": round(statistics.median(r["p99"] for r in runs), 3),
+                "n": sum(int(r["n"]) for r in runs), "runs": len(runs),
+                "run_medians": [r["median"] for r in runs]}
     ref = None
     if anki:
         ref = {"median": round(statistics.median(r["next_plus_answer_median_ms"]
                                                  for r in anki), 3),
                "p95": None,
                "p99": round(statistics.median(r["next_plus_answer_p99_ms"] for r in anki), 3),
-               "n": sum(r["answered"] for r in anki), "runs": len(anki)}
+               "n": sum(r["answered"] for r in anki), "runs": len(anki),
+               "run_medians": [r["next_plus_answer_median_ms"] for r in anki]}
     note = f"{built['cards']} cards, {built['reviews']} reviews"
     if anki:
-        note += f"; Anki {anki[0]['cards_in_collection']} cards, {anki[0]['anki_version']}"
+        note += (f"; Anki {anki[0]['cards_in_collection']} cards, {anki[0]['anki_version']}; "
+                 f"{len(runs)} runs of ours and {len(anki)} of Anki's, in turn")
     else:
         note += f"; {why}"
     return [_result("answer", ours, ref, "Anki backend (anki_peer.py)", 1.0, note=note),
