@@ -153,6 +153,8 @@ def _built(scale: dict[str, Any], work: Path, name: str,
         meta.write_text(json.dumps(built))
     built = json.loads(meta.read_text())
     db = work / f"{name}.db"
+    for suffix in ("-wal", "-shm"):  # a copy made again: no log of the one before
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     for suffix in ("", "-wal"):
         if Path(f"{master}{suffix}").exists():
             shutil.copyfile(f"{master}{suffix}", f"{db}{suffix}")
