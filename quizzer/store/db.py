@@ -69,8 +69,8 @@ T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
-#: Stores whose last unit of work of :meth:`Store.direct` kept its connection (see
-#: there), and the lock of those parked connections.
+#: Stores that keep the connection of :meth:`Store.direct`'s last unit of work (on an
+#: SQLite file; see there), and the lock of those parked connections.
 _parking: weakref.WeakSet[Store] = weakref.WeakSet()
 _park_lock = threading.Lock()
 #: Counts the disposals: a unit of work that began before one does not park its
@@ -252,11 +252,9 @@ def _close_parked(url: str | None) -> None:
         _generation += 1
         held = []
         for store in list(_parking):
-            if url is None or store.url == url:
-                if store._parked is not None:
-                    held.append(store._parked)
-                    store._parked = None
-                _parking.discard(store)
+            if store._parked is not None and (url is None or store.url == url):
+                held.append(store._parked)
+                store._parked = None
     for connection in held:
         with contextlib.suppress(Exception):
             connection.close()
@@ -436,6 +434,9 @@ class Store:
         #: SQLite file only), or None.
         self._parked: Any = None
         self._parks = self.backend == "sqlite" and _is_file_db(self.engine.url)
+        if self._parks:
+            with _park_lock:
+                _parking.add(self)
 
     @property
     def backend(self) -> str:
@@ -582,5 +583,4 @@ class Store:
             if self._parked is not None or generation != _generation:
                 return False
             self._parked = connection
-            _parking.add(self)
         return True
